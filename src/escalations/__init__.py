@@ -1,0 +1,3 @@
+"""escalations: a customer-service escalation framework as code."""
+
+__version__ = "0.1.0"

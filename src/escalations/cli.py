@@ -1,0 +1,80 @@
+"""The command-line interface: parse arguments, call one core function, print, exit."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from escalations import __version__
+from escalations.errors import EscalationsError
+from escalations.problems import render_github, render_json, render_text
+from escalations.validate import validate_framework
+
+app = typer.Typer(
+    name="escalations",
+    help="A customer-service escalation framework as code: validate it, test it, publish it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+FrameworkOption = Annotated[
+    Path,
+    typer.Option(
+        "--framework",
+        "-f",
+        help="The framework directory.",
+        envvar="ESCALATIONS_FRAMEWORK",
+        show_default=True,
+    ),
+]
+
+
+@app.command()
+def validate(
+    framework: FrameworkOption = Path("framework"),
+    output: Annotated[
+        Format, typer.Option("--format", help="text, json, or github (workflow annotations).")
+    ] = Format.text,
+    strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
+) -> None:
+    """Check the framework against its JSON Schemas and semantic rules."""
+    result = validate_framework(framework)
+    render = {Format.text: render_text, Format.json: render_json, Format.github: render_github}
+    typer.echo(render[output](result.problems, len(result.documents)))
+    failed = result.errors > 0 or (strict and result.warnings > 0)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def version() -> None:
+    """Print the version of escalations."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Entry point: one line for an expected failure (exit 1), a traceback only for a bug (3)."""
+    try:
+        app()
+    except EscalationsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except Exception:
+        traceback.print_exc()
+        typer.echo(
+            "internal error: this is a bug in escalations; please report it with the output above.",
+            err=True,
+        )
+        sys.exit(3)

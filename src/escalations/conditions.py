@@ -1,0 +1,113 @@
+"""The condition language: an OR of AND groups of {field, op, value} leaves over catalog fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from escalations.durations import parse_datetime
+
+FIELD_TYPES = ("string", "number", "bool", "enumeration", "datetime", "owner")
+
+OPS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "string": (
+        "eq", "neq", "in", "not_in", "contains", "not_contains", "starts_with", "ends_with",
+        "is_known", "is_unknown",
+    ),
+    "number": ("eq", "neq", "gt", "gte", "lt", "lte", "is_known", "is_unknown"),
+    "bool": ("eq", "neq", "is_known", "is_unknown"),
+    "enumeration": ("eq", "neq", "in", "not_in", "is_known", "is_unknown"),
+    "datetime": ("before", "after", "is_known", "is_unknown"),
+    "owner": ("eq", "neq", "in", "not_in", "is_known", "is_unknown"),
+}  # fmt: skip
+
+PRESENCE_OPS = frozenset({"is_known", "is_unknown"})
+LIST_OPS = frozenset({"in", "not_in"})
+TEXT_OPS = frozenset({"contains", "not_contains", "starts_with", "ends_with"})
+NUMBER_OPS = frozenset({"gt", "gte", "lt", "lte"})
+TIME_OPS = frozenset({"before", "after"})
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    field: str
+    op: str
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Disjunctive normal form: the condition holds when every leaf of any one group holds."""
+
+    groups: tuple[tuple[Leaf, ...], ...]
+
+    def leaves(self) -> Iterator[Leaf]:
+        for group in self.groups:
+            yield from group
+
+
+def group_pointers(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], list[Any]]]:
+    """Each AND group of a raw condition with its pointer relative to the condition."""
+    if "all" in data and isinstance(data["all"], list):
+        yield ("all",), data["all"]
+    for index, group in enumerate(data.get("any") or []):
+        if isinstance(group, dict) and isinstance(group.get("all"), list):
+            yield ("any", index, "all"), group["all"]
+
+
+def parse_condition(data: dict[str, Any]) -> Condition:
+    """A schema-valid raw condition as a Condition."""
+    return Condition(
+        tuple(
+            tuple(Leaf(leaf["field"], leaf["op"], _freeze(leaf.get("value"))) for leaf in leaves)
+            for _, leaves in group_pointers(data)
+        )
+    )
+
+
+def value_problem(field_type: str, op: str, value: Any, options: list[str]) -> str | None:
+    """Why `value` does not fit `op` on a field of `field_type`, or None when it does."""
+    if op in PRESENCE_OPS:
+        return None
+    values = value if isinstance(value, list) else [value]
+    if op in LIST_OPS and not isinstance(value, list):
+        return f"'{op}' takes a list of values, for example [{_quote(value)}]"
+    if isinstance(value, list) and op not in LIST_OPS | TEXT_OPS:
+        return f"'{op}' takes a single value, not a list; use 'in' for a list"
+    if op in TEXT_OPS:
+        bad = [v for v in values if not isinstance(v, str)]
+        return f"'{op}' compares text; quote {_quote(bad[0])}" if bad else None
+    if op in NUMBER_OPS or field_type == "number":
+        bad = [v for v in values if isinstance(v, bool) or not isinstance(v, int | float)]
+        return f"a number field takes numbers, not {_quote(bad[0])}" if bad else None
+    if field_type == "bool":
+        return None if isinstance(value, bool) else f"a yes/no field takes true or false, not {_quote(value)}"
+    if op in TIME_OPS:
+        return _datetime_problem(value)
+    if field_type == "enumeration":
+        unknown = [v for v in values if str(v) not in options]
+        if unknown:
+            return f"{_quote(unknown[0])} is not an option of this field (options: {', '.join(options)})"
+        return None
+    if field_type == "owner":
+        bad = [v for v in values if not (isinstance(v, str) and v.startswith(("person:", "team:")))]
+        return f"an owner field takes person: or team: references, not {_quote(bad[0])}" if bad else None
+    bad = [v for v in values if not isinstance(v, str)]
+    return f"a text field takes text; quote {_quote(bad[0])}" if bad else None
+
+
+def _datetime_problem(value: Any) -> str | None:
+    try:
+        parse_datetime(str(value))
+    except ValueError:
+        return f"{_quote(value)} is not a date-time with offset such as 2026-03-01T09:00:00+01:00"
+    return None
+
+
+def _quote(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else repr(value)
+
+
+def _freeze(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value

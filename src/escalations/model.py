@@ -1,0 +1,578 @@
+"""The typed, immutable Framework, built only from a valid document set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from escalations.conditions import Condition, parse_condition
+from escalations.durations import parse_date, parse_datetime, parse_duration
+from escalations.load import Document, Pointer
+
+Clock = Literal["business", "calendar"]
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where an entity was written, for messages of later stages."""
+
+    path: str
+    line: int
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    email: str
+    slack: str
+    title: str | None
+    calendar: str | None
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    name: str
+    lead: str
+    members: tuple[str, ...]
+    slack_channel: str
+    email: str | None
+    calendar: str | None
+    description: str | None
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    date: date
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    id: str
+    name: str
+    timezone: str
+    hours: tuple[tuple[tuple[int, int], ...], ...]
+    """Per weekday (Monday first) the open intervals in minutes since midnight."""
+    holidays: tuple[Holiday, ...]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: str
+    label: str
+    hubspot: str
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    id: str
+    label: str
+    hubspot_property: str
+    type: str
+    custom: bool
+    event_time: bool
+    description: str | None
+    options: tuple[Option, ...]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A duration on a clock: business hours of a calendar, or plain elapsed time."""
+
+    text: str
+    value: timedelta
+    clock: Clock
+    calendar: str
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    first_response: Duration
+    update_cadence: Duration
+    resolution: Duration
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    id: str
+    name: str
+    rank: int
+    description: str | None
+    targets: Targets
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class After:
+    """How long after enrollment a trigger checks `still`; `target` when it is a tier target."""
+
+    duration: Duration
+    target: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    id: str
+    name: str
+    type: str
+    description: str
+    precedence: int
+    escalation_type: str
+    tier: str
+    path: str
+    enabled: bool
+    when: Condition
+    after: After | None
+    still: Condition | None
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    to: str
+    via: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MoveOn:
+    after: Duration
+    condition: str
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    id: str
+    name: str
+    owner: str
+    assignees: tuple[str, ...]
+    move_on: MoveOn | None
+    notify: tuple[Notify, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    id: str
+    name: str
+    description: str | None
+    handoff: str | None
+    levels: tuple[Level, ...]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Playbook:
+    id: str
+    name: str
+    type: str
+    severity: str
+    owner: str
+    summary: str
+    definition_of_done: tuple[str, ...]
+    body: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class ActionItem:
+    id: str
+    title: str
+    owner: str
+    due: date
+    status: str
+    addresses: str
+    type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    metric: str
+    value: float
+    target: float | None
+    unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CauseCount:
+    cause: str
+    escalations: int
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    id: str
+    title: str
+    period_start: date
+    period_end: date
+    held_on: date
+    facilitator: str
+    participants: tuple[str, ...]
+    framework_version: str
+    status: str
+    metrics: tuple[Metric, ...]
+    root_causes: tuple[CauseCount, ...]
+    action_items: tuple[ActionItem, ...]
+    body: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A free handbook page (docs/)."""
+
+    id: str
+    title: str
+    order: int | None
+    body: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    at: datetime
+    values: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    escalated: bool
+    trigger: str | None = None
+    tier: str | None = None
+    owner: str | None = None
+    type: str | None = None
+    level: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    description: str | None
+    at: datetime
+    ticket: tuple[tuple[str, Any], ...]
+    changes: tuple[Change, ...]
+    expect: Expectation
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class RootCause:
+    id: str
+    name: str
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    version: str
+    date: date
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Framework:
+    id: str
+    name: str
+    version: str
+    description: str | None
+    owner: str
+    review_cadence: timedelta
+    default_calendar: str
+    root_causes: tuple[RootCause, ...]
+    changelog: tuple[Release, ...]
+    people: tuple[Person, ...]
+    teams: tuple[Team, ...]
+    calendars: tuple[Calendar, ...]
+    fields: tuple[Field, ...]
+    tiers: tuple[Tier, ...]
+    triggers: tuple[Trigger, ...]
+    paths: tuple[Path, ...]
+    playbooks: tuple[Playbook, ...]
+    reviews: tuple[Review, ...]
+    pages: tuple[Page, ...]
+    cases: tuple[Case, ...]
+
+    def person(self, key: str) -> Person:
+        return _find(self.people, key)
+
+    def team(self, key: str) -> Team:
+        return _find(self.teams, key)
+
+    def calendar(self, key: str) -> Calendar:
+        return _find(self.calendars, key)
+
+    def field(self, key: str) -> Field:
+        return _find(self.fields, key)
+
+    def tier(self, key: str) -> Tier:
+        return _find(self.tiers, key)
+
+    def trigger(self, key: str) -> Trigger:
+        return _find(self.triggers, key)
+
+    def path(self, key: str) -> Path:
+        return _find(self.paths, key)
+
+    def playbook_for(self, escalation_type: str) -> Playbook:
+        return next(p for p in self.playbooks if p.type == escalation_type)
+
+
+def _find(items: tuple[Any, ...], key: str) -> Any:
+    for item in items:
+        if item.id == key:
+            return item
+    raise KeyError(key)
+
+
+def build_framework(documents: list[Document]) -> Framework:
+    """The Framework of a document set that passed validation without errors."""
+    single = {d.kind: d for d in documents if d.kind in ("framework", "people", "teams",
+                                                           "calendars", "fields", "tiers")}
+    meta = single["framework"].data
+    default_calendar = meta["default_calendar"]
+    builder = _Builder(default_calendar)
+    tiers = tuple(
+        builder.tier(single["tiers"], i, t) for i, t in enumerate(single["tiers"].data["tiers"])
+    )
+    tier_by_id = {t.id: t for t in tiers}
+    of_kind = lambda kind: [d for d in documents if d.kind == kind]  # noqa: E731
+    return Framework(
+        id=meta["id"],
+        name=meta["name"],
+        version=meta["version"],
+        description=meta.get("description"),
+        owner=meta["owner"],
+        review_cadence=parse_duration(meta["review_cadence"]),
+        default_calendar=default_calendar,
+        root_causes=tuple(
+            RootCause(c["id"], c["name"], c.get("description")) for c in meta["root_causes"]
+        ),
+        changelog=tuple(
+            Release(c["version"], parse_date(c["date"]), c["summary"])
+            for c in meta.get("changelog", [])
+        ),
+        people=tuple(
+            Person(p["id"], p["name"], p["email"], p["slack"], p.get("title"), p.get("calendar"),
+                   _source(single["people"], ("people", i)))
+            for i, p in enumerate(single["people"].data["people"])
+        ),
+        teams=tuple(
+            Team(t["id"], t["name"], t["lead"], tuple(t["members"]), t["slack_channel"],
+                 t.get("email"), t.get("calendar"), t.get("description"),
+                 _source(single["teams"], ("teams", i)))
+            for i, t in enumerate(single["teams"].data["teams"])
+        ),
+        calendars=tuple(
+            _calendar(single["calendars"], i, c)
+            for i, c in enumerate(single["calendars"].data["calendars"])
+        ),
+        fields=tuple(
+            _field(single["fields"], i, f) for i, f in enumerate(single["fields"].data["fields"])
+        ),
+        tiers=tiers,
+        triggers=tuple(
+            sorted((builder.trigger(d, tier_by_id) for d in of_kind("trigger")),
+                   key=lambda t: t.precedence)
+        ),
+        paths=tuple(builder.path(d) for d in of_kind("path")),
+        playbooks=tuple(_playbook(d) for d in of_kind("playbook")),
+        reviews=tuple(_review(d) for d in of_kind("review")),
+        pages=tuple(
+            Page(d.data["id"], d.data["title"], d.data.get("order"), d.body, _source(d, ()))
+            for d in of_kind("doc")
+        ),
+        cases=tuple(case for d in of_kind("tests") for case in _cases(d)),
+    )  # fmt: skip
+
+
+def _source(document: Document, pointer: Pointer) -> Source:
+    return Source(document.path, document.at(pointer)[0], document.name)
+
+
+class _Builder:
+    def __init__(self, default_calendar: str) -> None:
+        self.default_calendar = default_calendar
+
+    def duration(self, data: dict[str, Any]) -> Duration:
+        return Duration(
+            data["duration"],
+            parse_duration(data["duration"]),
+            data.get("clock", "calendar"),
+            data.get("calendar", self.default_calendar),
+        )
+
+    def tier(self, document: Document, rank: int, data: dict[str, Any]) -> Tier:
+        targets = data["targets"]
+        return Tier(
+            data["id"],
+            data["name"],
+            rank + 1,
+            data.get("description"),
+            Targets(*(self.duration(targets[name]) for name in
+                      ("first_response", "update_cadence", "resolution"))),
+            _source(document, ("tiers", rank)),
+        )  # fmt: skip
+
+    def trigger(self, document: Document, tiers: dict[str, Tier]) -> Trigger:
+        data = document.data
+        after = None
+        if "after" in data:
+            target = data["after"].get("target")
+            if target:
+                tier_id, _, name = target.partition(".")
+                after = After(getattr(tiers[tier_id].targets, name), target)
+            else:
+                after = After(self.duration(data["after"]), None)
+        still = data.get("still")
+        return Trigger(
+            id=data["id"],
+            name=data["name"],
+            type=data["type"],
+            description=data["description"],
+            precedence=data["precedence"],
+            escalation_type=data["escalation_type"],
+            tier=data["tier"],
+            path=data["path"],
+            enabled=data.get("enabled", True),
+            when=parse_condition(data["when"]),
+            after=after,
+            still=parse_condition(still) if still else None,
+            source=_source(document, ()),
+        )
+
+    def path(self, document: Document) -> Path:
+        data = document.data
+        levels = tuple(
+            Level(
+                id=level["id"],
+                name=level["name"],
+                owner=level["owner"],
+                assignees=tuple(level.get("assignees", [])),
+                move_on=(
+                    MoveOn(self.duration(level["move_on"]["after"]), level["move_on"]["if"])
+                    if "move_on" in level
+                    else None
+                ),
+                notify=tuple(Notify(n["to"], tuple(n["via"])) for n in level.get("notify", [])),
+            )
+            for level in data["levels"]
+        )
+        return Path(
+            data["id"], data["name"], data.get("description"), data.get("handoff"), levels,
+            _source(document, ()),
+        )  # fmt: skip
+
+
+def _calendar(document: Document, index: int, data: dict[str, Any]) -> Calendar:
+    def minutes(text: str) -> int:
+        hours, _, mins = text.partition(":")
+        return int(hours) * 60 + int(mins)
+
+    hours = tuple(
+        tuple(
+            sorted(
+                (minutes(span.split("-")[0]), minutes(span.split("-")[1]))
+                for span in data["hours"].get(day, [])
+            )
+        )
+        for day in WEEKDAYS
+    )
+    return Calendar(
+        data["id"],
+        data["name"],
+        data["timezone"],
+        hours,
+        tuple(Holiday(parse_date(h["date"]), h["name"]) for h in data.get("holidays", [])),
+        _source(document, ("calendars", index)),
+    )
+
+
+def _field(document: Document, index: int, data: dict[str, Any]) -> Field:
+    return Field(
+        data["id"],
+        data["label"],
+        data["hubspot_property"],
+        data["type"],
+        data.get("custom", False),
+        data.get("event_time", False),
+        data.get("description"),
+        tuple(Option(o["value"], o["label"], o["hubspot"]) for o in data.get("options", [])),
+        _source(document, ("fields", index)),
+    )
+
+
+def _playbook(document: Document) -> Playbook:
+    data = document.data
+    return Playbook(
+        data["id"], data["name"], data["type"], data["severity"], data["owner"], data["summary"],
+        tuple(data["definition_of_done"]), document.body, _source(document, ()),
+    )  # fmt: skip
+
+
+def _review(document: Document) -> Review:
+    data = document.data
+    return Review(
+        id=data["id"],
+        title=data["title"],
+        period_start=parse_date(data["period"]["start"]),
+        period_end=parse_date(data["period"]["end"]),
+        held_on=parse_date(data["held_on"]),
+        facilitator=data["facilitator"],
+        participants=tuple(data["participants"]),
+        framework_version=data["framework_version"],
+        status=data["status"],
+        metrics=tuple(
+            Metric(m["metric"], m["value"], m.get("target"), m.get("unit"))
+            for m in data.get("metrics", [])
+        ),
+        root_causes=tuple(
+            CauseCount(c["cause"], c["escalations"], c.get("note"))
+            for c in data.get("root_causes", [])
+        ),
+        action_items=tuple(
+            ActionItem(a["id"], a["title"], a["owner"], parse_date(a["due"]), a["status"],
+                       a["addresses"], a.get("type"))
+            for a in data.get("action_items", [])
+        ),
+        body=document.body,
+        source=_source(document, ()),
+    )  # fmt: skip
+
+
+def _cases(document: Document) -> list[Case]:
+    cases = []
+    for i, data in enumerate(document.data["cases"]):
+        expect = data["expect"]
+        cases.append(
+            Case(
+                id=data["id"],
+                description=data.get("description"),
+                at=parse_datetime(data["at"]),
+                ticket=tuple(data["ticket"].items()),
+                changes=tuple(
+                    Change(parse_datetime(c["at"]), tuple(c["set"].items()))
+                    for c in data.get("changes", [])
+                ),
+                expect=Expectation(
+                    escalated=expect.get("escalated", "trigger" in expect),
+                    trigger=expect.get("trigger"),
+                    tier=expect.get("tier"),
+                    owner=expect.get("owner"),
+                    type=expect.get("type"),
+                    level=expect.get("level"),
+                ),
+                source=_source(document, ("cases", i)),
+            )
+        )
+    return cases
