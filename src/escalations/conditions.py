@@ -82,17 +82,26 @@ def value_problem(field_type: str, op: str, value: Any, options: list[str]) -> s
         bad = [v for v in values if isinstance(v, bool) or not isinstance(v, int | float)]
         return f"a number field takes numbers, not {_quote(bad[0])}" if bad else None
     if field_type == "bool":
-        return None if isinstance(value, bool) else f"a yes/no field takes true or false, not {_quote(value)}"
+        return (
+            None
+            if isinstance(value, bool)
+            else f"a yes/no field takes true or false, not {_quote(value)}"
+        )
     if op in TIME_OPS:
         return _datetime_problem(value)
     if field_type == "enumeration":
         unknown = [v for v in values if str(v) not in options]
         if unknown:
-            return f"{_quote(unknown[0])} is not an option of this field (options: {', '.join(options)})"
+            listed = ", ".join(options)
+            return f"{_quote(unknown[0])} is not an option of this field (options: {listed})"
         return None
     if field_type == "owner":
         bad = [v for v in values if not (isinstance(v, str) and v.startswith(("person:", "team:")))]
-        return f"an owner field takes person: or team: references, not {_quote(bad[0])}" if bad else None
+        return (
+            f"an owner field takes person: or team: references, not {_quote(bad[0])}"
+            if bad
+            else None
+        )
     bad = [v for v in values if not isinstance(v, str)]
     return f"a text field takes text; quote {_quote(bad[0])}" if bad else None
 

@@ -117,7 +117,11 @@ def discover(root: Path) -> tuple[list[tuple[Path, str]], list[Path]]:
                 if any(part.startswith(".") for part in child.relative_to(root).parts):
                     continue
                 if child.is_file():
-                    (found.append((child, kind)) if child.suffix in suffixes else strays.append(child))
+                    (
+                        found.append((child, kind))
+                        if child.suffix in suffixes
+                        else strays.append(child)
+                    )
         else:
             strays.append(path)
     return found, strays
@@ -171,7 +175,8 @@ def load_document(path: Path, kind: str, display: str) -> tuple[Document | None,
                 (1, 1),
                 "file-too-large",
                 f"the file is {size:,} bytes, over the limit of {MAX_BYTES:,}; framework files are "
-                "hand-written text: split it into several documents or remove what does not belong.",
+                "hand-written text: split it into several documents or remove what does not "
+                "belong.",
             )
         ]
     raw = path.read_bytes()
@@ -240,10 +245,14 @@ def _load_yaml(
         mark = exc.problem_mark or exc.context_mark
         pos = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
         what = exc.problem or exc.context or "invalid YAML"
-        return None, [error(display, pos, "yaml-syntax", f"YAML syntax error: {what}; fix it here.")]
+        return None, [
+            error(display, pos, "yaml-syntax", f"YAML syntax error: {what}; fix it here.")
+        ]
     except yaml.YAMLError as exc:
         message = str(exc).splitlines()[0]
-        return None, [error(display, (1 + line_offset, 1), "yaml-syntax", f"YAML error: {message}.")]
+        return None, [
+            error(display, (1 + line_offset, 1), "yaml-syntax", f"YAML error: {message}.")
+        ]
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     match = _SCHEMA_COMMENT.match(first)
     schema_ref = match.group(1) if match else None
@@ -265,7 +274,9 @@ def _load_yaml(
     document = Document(
         display, kind, data, converter.positions, converter.key_positions, schema_ref
     )
-    return document, [error(display, pos, "duplicate-key", msg) for pos, msg in converter.duplicates]
+    return document, [
+        error(display, pos, "duplicate-key", msg) for pos, msg in converter.duplicates
+    ]
 
 
 class _ConvertError(Exception):
@@ -307,6 +318,7 @@ class _Converter:
             return self.mapping(node, pointer)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, (*pointer, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         return self.scalar(node)
 
     def mapping(self, node: yaml.MappingNode, pointer: Pointer) -> dict[str, Any]:
@@ -333,7 +345,7 @@ class _Converter:
             result[key] = self.convert(value_node, child)
         return result
 
-    def scalar(self, node: yaml.Node) -> Any:
+    def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag in _TEXT_TAGS:
             return str(node.value)
         construct = _SCALAR_TAGS.get(node.tag)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from escalations.conditions import Condition, parse_condition
 from escalations.durations import parse_date, parse_datetime, parse_duration
@@ -328,7 +328,15 @@ class Framework:
         return next(p for p in self.playbooks if p.type == escalation_type)
 
 
-def _find(items: tuple[Any, ...], key: str) -> Any:
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_Identified)
+
+
+def _find(items: tuple[_T, ...], key: str) -> _T:
     for item in items:
         if item.id == key:
             return item
@@ -337,8 +345,11 @@ def _find(items: tuple[Any, ...], key: str) -> Any:
 
 def build_framework(documents: list[Document]) -> Framework:
     """The Framework of a document set that passed validation without errors."""
-    single = {d.kind: d for d in documents if d.kind in ("framework", "people", "teams",
-                                                           "calendars", "fields", "tiers")}
+    single = {
+        d.kind: d
+        for d in documents
+        if d.kind in ("framework", "people", "teams", "calendars", "fields", "tiers")
+    }
     meta = single["framework"].data
     default_calendar = meta["default_calendar"]
     builder = _Builder(default_calendar)
@@ -346,7 +357,10 @@ def build_framework(documents: list[Document]) -> Framework:
         builder.tier(single["tiers"], i, t) for i, t in enumerate(single["tiers"].data["tiers"])
     )
     tier_by_id = {t.id: t for t in tiers}
-    of_kind = lambda kind: [d for d in documents if d.kind == kind]  # noqa: E731
+
+    def of_kind(kind: str) -> list[Document]:
+        return [d for d in documents if d.kind == kind]
+
     return Framework(
         id=meta["id"],
         name=meta["name"],

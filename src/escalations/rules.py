@@ -6,6 +6,7 @@ import difflib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,12 +28,15 @@ class Entity:
     data: dict[str, Any]
 
 
+Check = Callable[["Index"], Iterable[Problem]]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     severity: Severity
     summary: str
-    check: Callable[[Index], Iterable[Problem]]
+    check: Check
 
 
 class Index:
@@ -187,7 +191,26 @@ def _unresolved(index: Index, value: str, target: str) -> str | None:
 
 # -- rules ---------------------------------------------------------------------------------
 
+RULES: list[Rule] = []
+"""Every semantic rule, in the order they run (and are documented in the README)."""
 
+
+def rule(rule_id: str, severity: Severity, summary: str) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        RULES.append(Rule(rule_id, severity, summary, check))
+        return check
+
+    return register
+
+
+@rule(
+    "unique-id",
+    Severity.ERROR,
+    (
+        "Ids are unique within their kind (people, teams, triggers, paths, levels of a path, "
+        "playbook types, test cases, action items, ...)."
+    ),
+)
 def unique_ids(index: Index) -> Iterator[Problem]:
     for kind, by_id in index.entities.items():
         for key, entities in by_id.items():
@@ -216,6 +239,14 @@ def unique_ids(index: Index) -> Iterator[Problem]:
             seen.setdefault(level_id, document.at(pointer)[0])
 
 
+@rule(
+    "unknown-reference",
+    Severity.ERROR,
+    (
+        "Every reference resolves: person, team, calendar, tier, path, escalation type, "
+        "trigger, root cause and level."
+    ),
+)
 def references(index: Index) -> Iterator[Problem]:
     for document in index.documents:
         for pattern, target in _REFERENCES.get(document.kind, ()):
@@ -236,7 +267,9 @@ def references(index: Index) -> Iterator[Problem]:
             trigger = index.first("trigger", trigger_id) if isinstance(trigger_id, str) else None
             path = index.first("path", trigger.data.get("path", "")) if trigger else None
             if isinstance(level, str) and path is not None:
-                levels = [lv.get("id") for lv in path.data.get("levels", []) if isinstance(lv, dict)]
+                levels = [
+                    str(lv.get("id")) for lv in path.data.get("levels", []) if isinstance(lv, dict)
+                ]
                 if level not in levels:
                     yield error(
                         document.path,
@@ -244,7 +277,7 @@ def references(index: Index) -> Iterator[Problem]:
                         "unknown-reference",
                         f"path '{path.data['id']}' of trigger '{trigger_id}' has no level "
                         f"'{level}'{_did_you_mean(level, levels)}; its levels are: "
-                        f"{', '.join(map(str, levels))}.",
+                        f"{', '.join(levels)}.",
                     )
 
 
@@ -261,6 +294,11 @@ def _conditions(index: Index) -> Iterator[tuple[Document, Pointer, dict[str, Any
                         yield document, (key, *group_pointer, i), leaf
 
 
+@rule(
+    "condition-field",
+    Severity.ERROR,
+    "Conditions only name fields of the field catalog (fields.yaml).",
+)
 def condition_fields(index: Index) -> Iterator[Problem]:
     for document, pointer, leaf in _conditions(index):
         name = leaf.get("field")
@@ -274,6 +312,7 @@ def condition_fields(index: Index) -> Iterator[Problem]:
             )
 
 
+@rule("condition-op", Severity.ERROR, "A condition's operator applies to the field's type.")
 def condition_ops(index: Index) -> Iterator[Problem]:
     for document, pointer, leaf in _conditions(index):
         field = index.first("field", str(leaf.get("field")))
@@ -291,6 +330,14 @@ def condition_ops(index: Index) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "condition-value",
+    Severity.ERROR,
+    (
+        "A condition's value fits the operator and the field: numbers for numeric fields, "
+        "options of an enumeration, lists for in/not_in."
+    ),
+)
 def condition_values(index: Index) -> Iterator[Problem]:
     for document, pointer, leaf in _conditions(index):
         field = index.first("field", str(leaf.get("field")))
@@ -315,6 +362,11 @@ def condition_values(index: Index) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "after-reference",
+    Severity.ERROR,
+    "A trigger's `after.target` names an existing tier and one of its targets.",
+)
 def after_references(index: Index) -> Iterator[Problem]:
     for document in index.of_kind("trigger"):
         target = document.get(("after", "target"))
@@ -339,6 +391,7 @@ def after_references(index: Index) -> Iterator[Problem]:
             )
 
 
+@rule("path-cycle", Severity.ERROR, "Paths do not hand off to each other in a cycle.")
 def path_cycles(index: Index) -> Iterator[Problem]:
     handoffs = {
         key: str(entities[0].data["handoff"])
@@ -365,6 +418,11 @@ def path_cycles(index: Index) -> Iterator[Problem]:
         )
 
 
+@rule(
+    "move-on",
+    Severity.ERROR,
+    "Every level but the last moves on; the last moves on only when the path hands off.",
+)
 def move_on(index: Index) -> Iterator[Problem]:
     for document in index.of_kind("path"):
         levels = document.get(("levels",)) or []
@@ -389,10 +447,15 @@ def move_on(index: Index) -> Iterator[Problem]:
                 )
 
 
+@rule(
+    "tier-order",
+    Severity.WARNING,
+    "Tier targets tighten as tiers rise (compared when both use the same clock).",
+)
 def tier_order(index: Index) -> Iterator[Problem]:
     valid = {d.path for d in index.documents}
     tiers = [e[0] for e in index.entities["tier"].values() if e[0].document.path in valid]
-    for lower, higher in zip(tiers, tiers[1:], strict=False):
+    for lower, higher in pairwise(tiers):
         for name in TARGETS:
             low = lower.data.get("targets", {}).get(name, {})
             high = higher.data.get("targets", {}).get(name, {})
@@ -413,6 +476,11 @@ def tier_order(index: Index) -> Iterator[Problem]:
                 )
 
 
+@rule(
+    "untested-trigger",
+    Severity.WARNING,
+    "Every enabled trigger is expected to fire by at least one test case.",
+)
 def untested_triggers(index: Index) -> Iterator[Problem]:
     tested = {
         value
@@ -431,6 +499,9 @@ def untested_triggers(index: Index) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "duplicate-precedence", Severity.ERROR, "No two triggers share a precedence (first match wins)."
+)
 def duplicate_precedence(index: Index) -> Iterator[Problem]:
     seen: dict[int, Entity] = {}
     for entities in index.entities["trigger"].values():
@@ -451,6 +522,11 @@ def duplicate_precedence(index: Index) -> Iterator[Problem]:
             seen[precedence] = entity
 
 
+@rule(
+    "invalid-date",
+    Severity.ERROR,
+    "Dates and date-times are real calendar dates (and date-times carry a UTC offset).",
+)
 def dates(index: Index) -> Iterator[Problem]:
     for document in index.documents:
         for pattern, with_time in _DATES.get(document.kind, ()):
@@ -463,10 +539,19 @@ def dates(index: Index) -> Iterator[Problem]:
                         document.at(pointer),
                         "invalid-date",
                         f"'{value}' is not a real {'date-time' if with_time else 'date'} ({exc}); "
-                        "write it as " + ("2026-03-01T09:00:00+01:00." if with_time else "2026-03-01."),
+                        "write it as "
+                        + ("2026-03-01T09:00:00+01:00." if with_time else "2026-03-01."),
                     )
 
 
+@rule(
+    "review-dates",
+    Severity.ERROR,
+    (
+        "A review's period is in order, it is held after the period starts, and its action "
+        "items fall due after it was held."
+    ),
+)
 def review_dates(index: Index) -> Iterator[Problem]:
     for document in index.of_kind("review"):
         start, end = _date(document, ("period", "start")), _date(document, ("period", "end"))
@@ -504,6 +589,11 @@ def _date(document: Document, pointer: Pointer) -> Any:
         return None
 
 
+@rule(
+    "calendar-hours",
+    Severity.ERROR,
+    "Business-hours intervals end after they start and do not overlap.",
+)
 def calendar_hours(index: Index) -> Iterator[Problem]:
     for document in index.of_kind("calendars"):
         for pointer, intervals in _expand(document, ("calendars", "*", "hours", "*")):
@@ -520,7 +610,7 @@ def calendar_hours(index: Index) -> Iterator[Problem]:
                     )
                 spans.append((begin, finish, i))
             spans.sort()
-            for (_, end_a, _), (begin_b, _, i) in zip(spans, spans[1:], strict=False):
+            for (_, end_a, _), (begin_b, _, i) in pairwise(spans):
                 if begin_b < end_a:
                     yield error(
                         document.path,
@@ -535,6 +625,7 @@ def _minutes(text: str) -> int:
     return int(hours) * 60 + int(minutes or 0)
 
 
+@rule("timezone", Severity.ERROR, "Calendars use IANA time zone names.")
 def timezones(index: Index) -> Iterator[Problem]:
     for document in index.of_kind("calendars"):
         for pointer, name in _expand(document, ("calendars", "*", "timezone")):
@@ -550,6 +641,11 @@ def timezones(index: Index) -> Iterator[Problem]:
                 )
 
 
+@rule(
+    "test-ticket",
+    Severity.ERROR,
+    "Test tickets only set catalog fields, with values of the field's type and options.",
+)
 def test_tickets(index: Index) -> Iterator[Problem]:
     for document in index.of_kind("tests"):
         for pattern in (("cases", "*", "ticket", "*"), ("cases", "*", "changes", "*", "set", "*")):
@@ -562,7 +658,8 @@ def test_tickets(index: Index) -> Iterator[Problem]:
                         document.at(pointer, key=True),
                         "test-ticket",
                         f"the ticket sets '{name}', which is not in the field catalog"
-                        f"{_did_you_mean(name, index.ids('field'))}; use field ids from fields.yaml.",
+                        f"{_did_you_mean(name, index.ids('field'))}; use field ids from "
+                        "fields.yaml.",
                     )
                     continue
                 why = _ticket_value_problem(index, field.data, value)
@@ -590,6 +687,7 @@ def _ticket_value_problem(index: Index, field: dict[str, Any], value: Any) -> st
     return why
 
 
+@rule("team-lead", Severity.WARNING, "A team's lead is one of its members.")
 def team_leads(index: Index) -> Iterator[Problem]:
     for entities in index.entities["team"].values():
         team = entities[0]
@@ -603,6 +701,14 @@ def team_leads(index: Index) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "schema-comment",
+    Severity.WARNING,
+    (
+        "Every file starts with its `yaml-language-server` `$schema` comment so editors "
+        "validate as you type."
+    ),
+)
 def schema_comments(index: Index) -> Iterator[Problem]:
     for document in index.documents:
         expected = f"{document.kind}.schema.json"
@@ -610,8 +716,11 @@ def schema_comments(index: Index) -> Iterator[Problem]:
         suggestion = f"# yaml-language-server: $schema={'../' * depth}schema/{expected}"
         if document.schema_ref is None or not document.schema_ref.endswith(expected):
             first = document.at((), key=False)
-            where = "inside the front matter" if document.body or document.kind in (
-                "playbook", "review", "doc") else "of the file"
+            where = (
+                "inside the front matter"
+                if document.body or document.kind in ("playbook", "review", "doc")
+                else "of the file"
+            )
             yield warning(
                 document.path,
                 (first[0], 1),
@@ -619,28 +728,6 @@ def schema_comments(index: Index) -> Iterator[Problem]:
                 f"editors cannot validate this file as you type; make the first line {where} "
                 f"'{suggestion}'.",
             )
-
-
-RULES: tuple[Rule, ...] = (
-    Rule("unique-id", Severity.ERROR, "Ids are unique within their kind (people, teams, triggers, paths, levels of a path, playbook types, test cases, action items, ...).", unique_ids),
-    Rule("unknown-reference", Severity.ERROR, "Every reference resolves: person, team, calendar, tier, path, escalation type, trigger, root cause and level.", references),
-    Rule("condition-field", Severity.ERROR, "Conditions only name fields of the field catalog (fields.yaml).", condition_fields),
-    Rule("condition-op", Severity.ERROR, "A condition's operator applies to the field's type.", condition_ops),
-    Rule("condition-value", Severity.ERROR, "A condition's value fits the operator and the field: numbers for numeric fields, options of an enumeration, lists for in/not_in.", condition_values),
-    Rule("after-reference", Severity.ERROR, "A trigger's `after.target` names an existing tier and one of its targets.", after_references),
-    Rule("path-cycle", Severity.ERROR, "Paths do not hand off to each other in a cycle.", path_cycles),
-    Rule("move-on", Severity.ERROR, "Every level but the last moves on; the last moves on only when the path hands off.", move_on),
-    Rule("duplicate-precedence", Severity.ERROR, "No two triggers share a precedence (first match wins).", duplicate_precedence),
-    Rule("invalid-date", Severity.ERROR, "Dates and date-times are real calendar dates (and date-times carry a UTC offset).", dates),
-    Rule("review-dates", Severity.ERROR, "A review's period is in order, it is held after the period starts, and its action items fall due after it was held.", review_dates),
-    Rule("calendar-hours", Severity.ERROR, "Business-hours intervals end after they start and do not overlap.", calendar_hours),
-    Rule("timezone", Severity.ERROR, "Calendars use IANA time zone names.", timezones),
-    Rule("test-ticket", Severity.ERROR, "Test tickets only set catalog fields, with values of the field's type and options.", test_tickets),
-    Rule("tier-order", Severity.WARNING, "Tier targets tighten as tiers rise (compared when both use the same clock).", tier_order),
-    Rule("untested-trigger", Severity.WARNING, "Every enabled trigger is expected to fire by at least one test case.", untested_triggers),
-    Rule("team-lead", Severity.WARNING, "A team's lead is one of its members.", team_leads),
-    Rule("schema-comment", Severity.WARNING, "Every file starts with its `yaml-language-server` `$schema` comment so editors validate as you type.", schema_comments),
-)  # fmt: skip
 
 
 def check_rules(documents: list[Document], invalid: frozenset[str] = frozenset()) -> list[Problem]:

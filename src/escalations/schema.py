@@ -93,9 +93,9 @@ def check_document(document: Document) -> list[Problem]:
 def _explain(document: Document, err: ValidationError) -> Iterator[Problem]:
     pointer: Pointer = tuple(err.absolute_path)
     where = _describe(pointer)
-    validator = err.validator
-    if validator == "additionalProperties" and isinstance(err.instance, dict):
-        allowed = list(err.schema.get("properties", {}))
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        schema: Any = err.schema
+        allowed = [str(key) for key in schema.get("properties", {})]
         for key in err.instance:
             if key in allowed:
                 continue
@@ -107,80 +107,107 @@ def _explain(document: Document, err: ValidationError) -> Iterator[Problem]:
                 f"unknown key '{key}' in {where}{hint}; allowed keys: {', '.join(allowed)}.",
             )
         return
-    position = document.at(pointer)
-    yield error(document.path, position, "schema", _message(document, err, pointer, where))
+    rule, message = _message(err, pointer, where)
+    forbidden = _forbidden_keys(err)
+    if len(forbidden) == 1:
+        yield error(document.path, document.at((*pointer, forbidden[0]), key=True), rule, message)
+        return
+    yield error(document.path, document.at(pointer), rule, message)
 
 
-def _message(document: Document, err: ValidationError, pointer: Pointer, where: str) -> str:
-    validator, value, schema = err.validator, err.instance, err.schema
+def _forbidden_keys(err: ValidationError) -> list[str]:
+    expected: Any = err.validator_value
+    if err.validator == "not" and isinstance(expected, dict) and isinstance(err.instance, dict):
+        return [k for k in expected.get("required", []) if k in err.instance]
+    return []
+
+
+def _message(err: ValidationError, pointer: Pointer, where: str) -> tuple[str, str]:
+    """The rule id and a sentence that says what is wrong and how to fix it."""
+    validator: Any = err.validator
+    expected: Any = err.validator_value
+    value: Any = err.instance
+    schema: dict[str, Any] = err.schema if isinstance(err.schema, dict) else {}
+    if pointer and pointer[-1] == "owner" and isinstance(value, list) and "levels" in pointer:
+        return "accountable-owner", (
+            f"{where} must name exactly one accountable owner (a person or a team), not a "
+            "list; keep one and move the others to 'assignees'."
+        )
     if validator == "required":
-        missing = [key for key in err.validator_value if key not in (value or {})]
-        key = missing[0] if missing else "?"
+        key = next((k for k in expected if k not in (value or {})), "?")
+        if key == "owner" and "levels" in pointer:
+            return "accountable-owner", (
+                f"{where} has no accountable owner; add 'owner: person:<id>' or "
+                "'owner: team:<id>' (exactly one)."
+            )
         description = schema.get("properties", {}).get(key, {}).get("description", "")
         more = f" ({_first_sentence(description)})" if description else ""
-        return f"{where} is missing the required key '{key}'{more}; add it."
+        return "schema", f"{where} is missing the required key '{key}'{more}; add it."
+    return "schema", _sentence(err, validator, expected, value, schema, where)
+
+
+def _sentence(
+    err: ValidationError,
+    validator: Any,
+    expected: Any,
+    value: Any,
+    schema: dict[str, Any],
+    where: str,
+) -> str:
     if validator == "type":
-        expected = err.validator_value
-        names = (
-            [_TYPE_NAMES.get(t, t) for t in expected]
-            if isinstance(expected, list)
-            else [_TYPE_NAMES.get(expected, expected)]
-        )
-        if pointer and pointer[-1] == "owner" and isinstance(value, list):
-            return (
-                f"{where} must name exactly one accountable owner (a person or a team), not a "
-                "list; keep one and move the others to 'assignees'."
-            )
-        return f"{where} must be {' or '.join(names)}, not {_describe_value(value)}."
+        types = expected if isinstance(expected, list) else [expected]
+        names = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in types)
+        return f"{where} must be {names}, not {_describe_value(value)}."
     if validator in ("enum", "const"):
-        options = err.validator_value if validator == "enum" else [err.validator_value]
-        hint = _did_you_mean(str(value), [str(o) for o in options])
-        choices = ", ".join(str(o) for o in options)
-        return f"{where} is {_describe_value(value)}{hint}; it must be one of: {choices}."
-    if validator in ("pattern", "format"):
-        what = schema.get("title") or "value"
-        description = _first_sentence(schema.get("description", ""))
-        example = schema.get("examples", [None])[0]
-        tail = f" for example '{example}'" if example is not None else ""
+        options = [str(o) for o in (expected if validator == "enum" else [expected])]
+        hint = _did_you_mean(str(value), options)
         return (
-            f"{where} is {_describe_value(value)}, not a valid {what.lower()}: "
-            f"{description.rstrip('.')}{',' if tail else ''}{tail}."
+            f"{where} is {_describe_value(value)}{hint}; it must be one of: {', '.join(options)}."
         )
+    if validator in ("pattern", "format"):
+        what = str(schema.get("title") or "value").lower()
+        description = _first_sentence(str(schema.get("description", ""))).rstrip(".")
+        examples = schema.get("examples") or []
+        tail = f", for example '{examples[0]}'" if examples else ""
+        return f"{where} is {_describe_value(value)}, not a valid {what}: {description}{tail}."
     if validator in ("minItems", "maxItems"):
         bound = "at least" if validator == "minItems" else "at most"
-        return f"{where} must have {bound} {err.validator_value} item(s)."
+        return f"{where} must have {bound} {expected} item(s)."
     if validator in ("minLength", "maxLength"):
         bound = "at least" if validator == "minLength" else "at most"
-        return f"{where} must be {bound} {err.validator_value} characters long."
+        return f"{where} must be {bound} {expected} characters long."
     if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return f"{where} is {value}; {err.message.split(' is ', 1)[-1]}."
     if validator == "uniqueItems":
         return f"{where} lists the same value more than once; remove the duplicates."
     if validator == "dependentRequired":
-        for key, needs in err.validator_value.items():
-            if key in value:
-                lacking = [n for n in needs if n not in value]
-                if lacking:
-                    return f"{where} has '{key}', which needs '{lacking[0]}' too; add it."
+        for key, needs in expected.items():
+            lacking = [n for n in needs if key in value and n not in value]
+            if lacking:
+                return f"{where} has '{key}', which needs '{lacking[0]}' too; add it."
     if validator in ("minProperties", "maxProperties"):
-        keys = list(schema.get("properties", {}))
+        keys = ", ".join(schema.get("properties", {}))
         if validator == "minProperties" and not value:
-            return f"{where} is empty; give at least one of: {', '.join(keys)}."
-        return f"{where} must have exactly one of: {', '.join(keys)}."
-    if validator == "not" and isinstance(err.validator_value, dict):
-        together = err.validator_value.get("required")
-        if together:
-            return f"{where} cannot have {' and '.join(repr(k) for k in together)} together; keep one."
-    if validator == "false" or (validator is None and schema is False):
+            return f"{where} is empty; give at least one of: {keys}."
+        return f"{where} must have exactly one of: {keys}."
+    if validator == "not" and isinstance(expected, dict) and expected.get("required"):
+        keys = expected["required"]
+        why = _first_sentence(str(schema.get("description", ""))) if "description" in schema else ""
+        if len(keys) == 1:
+            return f"'{keys[0]}' is not allowed in {where}{': ' + why if why else '.'} Remove it."
+        together = " and ".join(f"'{k}'" for k in keys)
+        return f"{where} cannot have {together} together; keep one."
+    if validator == "false" or err.schema is False:
         return f"{where} is not allowed here; remove it."
     if validator in ("anyOf", "oneOf"):
-        required = [e.validator_value for e in err.context if e.validator == "required"]
-        if required and len(required) == len({id(e.schema) for e in err.context}):
-            options = " or ".join(f"'{r[0]}'" for r in required)
-            return f"{where} needs one of {options}; add one."
+        required: list[Any] = [e.validator_value for e in err.context if e.validator == "required"]
+        if required and len(required) == len(err.context):
+            either = " or ".join(f"'{next(iter(r))}'" for r in required)
+            return f"{where} needs one of {either}; add one."
         best = best_match(err.context)
         if best is not None:
-            return _message(document, best, tuple(best.absolute_path), _describe(tuple(best.absolute_path)))
+            pointer = tuple(best.absolute_path)
+            return _message(best, pointer, _describe(pointer))[1]
     return f"{where}: {err.message}."
 
 
