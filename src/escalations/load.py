@@ -25,6 +25,23 @@ MAX_NODES = 50_000
 
 MAX_DEPTH = 64
 
+RULES = {
+    "missing-file": "The required files framework.yaml, people.yaml, teams.yaml, calendars.yaml, "
+    "fields.yaml and tiers.yaml exist.",
+    "unknown-file": "(warning) Every file belongs to a document kind; stray files are ignored.",
+    "file-too-large": f"A file is at most {MAX_BYTES // 1024} KiB; larger ones are refused unread.",
+    "binary-file": "A file is text: a NUL byte marks it as binary.",
+    "encoding": "A file is UTF-8.",
+    "yaml-syntax": "A file is well-formed YAML (one document, plain keys).",
+    "yaml-tag": "Only the standard YAML tags are used (no !python/... or custom tags).",
+    "duplicate-key": "No mapping has the same key twice (YAML would silently keep the last).",
+    "too-many-nodes": f"A file expands to at most {MAX_NODES:,} values: alias bombs are refused.",
+    "too-deep": f"A file nests at most {MAX_DEPTH} levels deep.",
+    "empty-document": "A file is not empty.",
+    "front-matter": "A Markdown document starts with YAML front matter between two '---' lines.",
+}
+"""The rules checked while reading files, by id (documented in the README)."""
+
 SINGLE_FILES = {
     "framework.yaml": "framework",
     "people.yaml": "people",
