@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from escalations.conditions import OPS_BY_TYPE, group_pointers, value_problem
 from escalations.durations import parse_date, parse_datetime, parse_duration
-from escalations.load import Document, Pointer
+from escalations.load import MARKDOWN_KINDS, Document, Pointer
 from escalations.problems import Problem, Severity, error, warning
 
 OWNER = "owner"
@@ -715,15 +715,11 @@ def schema_comments(index: Index) -> Iterator[Problem]:
         depth = max(document.name.count("/") + 1, 1)
         suggestion = f"# yaml-language-server: $schema={'../' * depth}schema/{expected}"
         if document.schema_ref is None or not document.schema_ref.endswith(expected):
-            first = document.at((), key=False)
-            where = (
-                "inside the front matter"
-                if document.body or document.kind in ("playbook", "review", "doc")
-                else "of the file"
-            )
+            markdown = document.kind in MARKDOWN_KINDS
+            where = "inside the front matter" if markdown else "of the file"
             yield warning(
                 document.path,
-                (first[0], 1),
+                (2 if markdown else 1, 1),
                 "schema-comment",
                 f"editors cannot validate this file as you type; make the first line {where} "
                 f"'{suggestion}'.",
