@@ -10,9 +10,12 @@ from typing import Annotated
 
 import typer
 
-from escalations import __version__
+from escalations import __version__, testing
 from escalations.errors import EscalationsError
-from escalations.problems import render_github, render_json, render_text
+from escalations.explain import explain_case
+from escalations.model import Framework
+from escalations.problems import Severity, render_github, render_json, render_text
+from escalations.testing import run_cases
 from escalations.validate import validate_framework
 
 app = typer.Typer(
@@ -58,10 +61,57 @@ def validate(
     raise typer.Exit(1 if failed else 0)
 
 
+class TestFormat(StrEnum):
+    text = "text"
+    github = "github"
+
+
+@app.command("test")
+def test_cases(
+    framework: FrameworkOption = Path("framework"),
+    output: Annotated[
+        TestFormat, typer.Option("--format", help="text, or github (workflow annotations).")
+    ] = TestFormat.text,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List passing cases too.")
+    ] = False,
+) -> None:
+    """Run the framework's criteria test cases (framework/tests/*.yaml)."""
+    report = run_cases(_load(framework))
+    render = testing.render_github if output is TestFormat.github else testing.render_text
+    typer.echo(render(report, verbose=verbose))
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command()
+def explain(
+    case: Annotated[str, typer.Argument(help="The id of a test case in framework/tests/.")],
+    framework: FrameworkOption = Path("framework"),
+    at: Annotated[
+        str | None,
+        typer.Option(help="Evaluate at this ISO 8601 date-time instead of the case's `at`."),
+    ] = None,
+) -> None:
+    """Explain, for a test case's ticket, what every trigger did and which leaves decided it."""
+    model = _load(framework)
+    typer.echo(explain_case(model, case, at))
+
+
 @app.command()
 def version() -> None:
     """Print the version of escalations."""
     typer.echo(__version__)
+
+
+def _load(directory: Path) -> Framework:
+    """The framework model, or its validation errors and exit 1."""
+    result = validate_framework(directory)
+    if result.framework is None:
+        errors = [p for p in result.problems if p.severity is Severity.ERROR]
+        typer.echo(render_text(errors, len(result.documents)), err=True)
+        typer.echo("error: the framework is not valid; fix the problems above.", err=True)
+        raise typer.Exit(1)
+    return result.framework
 
 
 def main() -> None:

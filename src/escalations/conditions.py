@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from escalations.durations import parse_datetime
@@ -34,6 +35,8 @@ class Leaf:
     field: str
     op: str
     value: Any = None
+    line: int = dataclass_field(default=0, compare=False)
+    """Where the leaf was written (0 when unknown), for messages; not part of its meaning."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +59,17 @@ def group_pointers(data: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...]
             yield ("any", index, "all"), group["all"]
 
 
-def parse_condition(data: dict[str, Any]) -> Condition:
-    """A schema-valid raw condition as a Condition."""
+def parse_condition(
+    data: dict[str, Any], line_of: Callable[[tuple[str | int, ...]], int] = lambda _: 0
+) -> Condition:
+    """A schema-valid raw condition as a Condition; `line_of` tells where a pointer was written."""
     return Condition(
         tuple(
-            tuple(Leaf(leaf["field"], leaf["op"], _freeze(leaf.get("value"))) for leaf in leaves)
-            for _, leaves in group_pointers(data)
+            tuple(
+                Leaf(leaf["field"], leaf["op"], _freeze(leaf.get("value")), line_of((*at, i)))
+                for i, leaf in enumerate(leaves)
+            )
+            for at, leaves in group_pointers(data)
         )
     )
 
@@ -120,3 +128,105 @@ def _quote(value: Any) -> str:
 
 def _freeze(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
+
+
+# -- evaluation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LeafTrace:
+    group: int
+    index: int
+    leaf: Leaf
+    actual: Any
+    result: bool
+    decisive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """A condition's outcome with every leaf's: which leaves decided it."""
+
+    result: bool
+    leaves: tuple[LeafTrace, ...]
+
+    def decisive(self) -> list[LeafTrace]:
+        return [leaf for leaf in self.leaves if leaf.decisive]
+
+
+def holds(leaf: Leaf, field_type: str, actual: Any) -> bool:
+    """HubSpot's meaning of one leaf: an unknown value satisfies only is_unknown; text is
+    compared case-insensitively; a list value on a text operator means any of them."""
+    if actual is None:
+        return leaf.op == "is_unknown"
+    op = leaf.op
+    if op in PRESENCE_OPS:
+        return op == "is_known"
+    expected = leaf.value
+    if field_type == "string":
+        text = str(actual).casefold()
+        options = [str(v).casefold() for v in _many(expected)]
+        return _text(op, text, options)
+    if field_type == "number":
+        return _compare(op, float(actual), expected)
+    if field_type == "datetime":
+        moment = parse_datetime(str(expected))
+        return bool(actual < moment) if op == "before" else bool(actual > moment)
+    values = list(_many(expected))
+    if op in ("eq", "in"):
+        return actual in values
+    return actual not in values  # neq, not_in
+
+
+def _many(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, list | tuple) else (value,)
+
+
+def _text(op: str, text: str, options: list[str]) -> bool:
+    if op in ("eq", "in"):
+        return text in options
+    if op in ("neq", "not_in"):
+        return text not in options
+    if op == "contains":
+        return any(option in text for option in options)
+    if op == "not_contains":
+        return not any(option in text for option in options)
+    if op == "starts_with":
+        return any(text.startswith(option) for option in options)
+    return any(text.endswith(option) for option in options)  # ends_with
+
+
+def _compare(op: str, actual: float, expected: Any) -> bool:
+    value = float(expected)
+    return {
+        "eq": actual == value,
+        "neq": actual != value,
+        "gt": actual > value,
+        "gte": actual >= value,
+        "lt": actual < value,
+        "lte": actual <= value,
+    }[op]
+
+
+def evaluate(condition: Condition, field_types: dict[str, str], state: dict[str, Any]) -> Trace:
+    """The condition on a ticket state, with the leaves that decided it: the leaves of the first
+    group that held, or the first failing leaf of every group when none held."""
+    traces: list[LeafTrace] = []
+    result = False
+    for g, group in enumerate(condition.groups):
+        group_result = True
+        first_failure = True
+        for i, leaf in enumerate(group):
+            actual = state.get(leaf.field)
+            ok = holds(leaf, field_types[leaf.field], actual)
+            traces.append(LeafTrace(g, i, leaf, actual, ok, False))
+            if not ok and first_failure and not result:
+                group_result, first_failure = False, False
+                traces[-1] = LeafTrace(g, i, leaf, actual, ok, True)
+        if group_result and not result:
+            result = True
+            traces = [
+                LeafTrace(t.group, t.index, t.leaf, t.actual, t.result, t.group == g)
+                for t in traces
+            ]
+    return Trace(result, tuple(traces))

@@ -20,6 +20,17 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**parts)
 
 
+def duration_parts(text: str) -> tuple[int, int, timedelta]:
+    """Weeks, days, and the hours-minutes-seconds rest of a duration, kept apart because on a
+    business clock a day is a business day, not 24 hours."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise ValueError(f"'{text}' is not an ISO 8601 duration such as PT4H, P1D or P1DT12H")
+    parts = {name: int(value or 0) for name, value in match.groupdict().items()}
+    rest = timedelta(hours=parts["hours"], minutes=parts["minutes"], seconds=parts["seconds"])
+    return parts["weeks"], parts["days"], rest
+
+
 def format_duration(value: timedelta) -> str:
     """A duration in words: `4 hours`, `1 day 2 hours`, `30 minutes`."""
     seconds = int(value.total_seconds())

@@ -459,9 +459,11 @@ class _Builder:
             tier=data["tier"],
             path=data["path"],
             enabled=data.get("enabled", True),
-            when=parse_condition(data["when"]),
+            when=parse_condition(data["when"], lambda p: document.at(("when", *p))[0]),
             after=after,
-            still=parse_condition(still) if still else None,
+            still=parse_condition(still, lambda p: document.at(("still", *p))[0])
+            if still
+            else None,
             source=_source(document, ()),
         )
 

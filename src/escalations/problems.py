@@ -76,20 +76,20 @@ def render_json(problems: list[Problem], documents: int) -> str:
 def render_github(problems: list[Problem], documents: int) -> str:
     """GitHub Actions workflow commands: one annotation per problem, then the summary."""
     lines = [
-        f"::{p.severity} file={_escape_property(p.path)},line={p.line},col={p.col},"
-        f"title={_escape_property(p.rule)}::{_escape_data(p.message)}"
+        f"::{p.severity} file={escape_property(p.path)},line={p.line},col={p.col},"
+        f"title={escape_property(p.rule)}::{escape_data(p.message)}"
         for p in problems
     ]
     lines.append(summary(problems, documents))
     return "\n".join(lines)
 
 
-def _escape_data(value: str) -> str:
+def escape_data(value: str) -> str:
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _escape_property(value: str) -> str:
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def _plural(count: int, noun: str) -> str:
