@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -100,8 +101,10 @@ def value_problem(field_type: str, op: str, value: Any, options: list[str]) -> s
     if field_type == "enumeration":
         unknown = [v for v in values if str(v) not in options]
         if unknown:
+            close = difflib.get_close_matches(str(unknown[0]), options, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
             listed = ", ".join(options)
-            return f"{_quote(unknown[0])} is not an option of this field (options: {listed})"
+            return f"{_quote(unknown[0])} is not an option of this field{hint}; options: {listed}"
         return None
     if field_type == "owner":
         bad = [v for v in values if not (isinstance(v, str) and v.startswith(("person:", "team:")))]

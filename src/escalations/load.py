@@ -73,6 +73,7 @@ _SCALAR_TAGS = {
 }
 # Dates stay text, exactly as written: the schemas and rules parse them.
 _TEXT_TAGS = frozenset({_STR, "tag:yaml.org,2002:timestamp"})
+_STANDARD_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,17 +170,26 @@ def load_framework(root: Path, *, display_root: str | None = None) -> Loaded:
                 )
             )
     for path in strays:
-        where = ", ".join(f"{folder}/" for folder in FOLDERS)
+        relative = path.relative_to(root)
         problems.append(
-            warning(
-                _display(shown, path.relative_to(root)),
-                (1, 1),
-                "unknown-file",
-                f"this file is not part of the framework and is ignored; framework files are "
-                f"{', '.join(SINGLE_FILES)} and the files in {where}.",
-            )
+            warning(_display(shown, relative), (1, 1), "unknown-file", _stray_message(relative))
         )
     return Loaded(documents, problems)
+
+
+def _stray_message(relative: Path) -> str:
+    folder = relative.parts[0]
+    if len(relative.parts) > 1 and folder in FOLDERS:
+        kind = FOLDERS[folder]
+        suffixes = ".md" if kind in MARKDOWN_KINDS else ".yaml or .yml"
+        return (
+            f"{folder}/ holds only {suffixes} files, so this file is ignored; rename it or move "
+            "it out of the framework."
+        )
+    return (
+        f"this file is not part of the framework and is ignored; the framework is "
+        f"{', '.join(SINGLE_FILES)} and the folders {', '.join(f + '/' for f in FOLDERS)}."
+    )
 
 
 def load_document(path: Path, kind: str, display: str) -> tuple[Document | None, list[Problem]]:
@@ -226,6 +236,16 @@ def load_document(path: Path, kind: str, display: str) -> tuple[Document | None,
 
 def _load_markdown(text: str, kind: str, display: str) -> tuple[Document | None, list[Problem]]:
     tokens = _FRONT_MATTER.parse(text)
+    opened = text.lstrip("\ufeff").split("\n", 1)[0].rstrip() == "---"
+    if opened and (not tokens or tokens[0].type != "front_matter"):
+        return None, [
+            error(
+                display,
+                (1, 1),
+                "front-matter",
+                "the front matter is never closed; end it with a line '---' before the body.",
+            )
+        ]
     if not tokens or tokens[0].type != "front_matter" or tokens[0].map is None:
         return None, [
             error(
@@ -238,15 +258,6 @@ def _load_markdown(text: str, kind: str, display: str) -> tuple[Document | None,
         ]
     start, end = tokens[0].map
     lines = text.splitlines(keepends=True)
-    if end > len(lines) or lines[end - 1].rstrip() != "---":
-        return None, [
-            error(
-                display,
-                (1, 1),
-                "front-matter",
-                "the front matter is never closed; end it with a line '---' before the body.",
-            )
-        ]
     document, problems = _load_yaml(tokens[0].content, kind, display, line_offset=start + 1)
     if document is None:
         return None, problems
@@ -259,12 +270,7 @@ def _load_yaml(
     try:
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
-        what = exc.problem or exc.context or "invalid YAML"
-        return None, [
-            error(display, pos, "yaml-syntax", f"YAML syntax error: {what}; fix it here.")
-        ]
+        return None, [_syntax_problem(exc, display, line_offset)]
     except yaml.YAMLError as exc:
         message = str(exc).splitlines()[0]
         return None, [
@@ -296,6 +302,23 @@ def _load_yaml(
     ]
 
 
+def _syntax_problem(exc: yaml.MarkedYAMLError, display: str, line_offset: int) -> Problem:
+    problem, context = exc.problem or "invalid YAML", exc.context
+    mark = exc.problem_mark or exc.context_mark
+    if "end of stream" in problem and exc.context_mark:
+        mark = exc.context_mark  # where the unclosed quote or bracket was opened
+    pos = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
+    if "another document" in problem:
+        message = (
+            "the file holds more than one YAML document (a second '---' line); keep one "
+            "document per file."
+        )
+    else:
+        what = f"{context}: {problem}" if context else problem
+        message = f"YAML syntax error ({what}); fix the syntax here."
+    return error(display, pos, "yaml-syntax", message)
+
+
 class _ConvertError(Exception):
     def __init__(self, position: Position, rule: str, message: str) -> None:
         super().__init__(message)
@@ -318,10 +341,15 @@ class _Converter:
     def convert(self, node: yaml.Node, pointer: Pointer) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
+            keys = [
+                pointer[:i] for i in range(len(pointer), 0, -1) if pointer[:i] in self.key_positions
+            ]
+            where = self.key_positions[keys[0]] if keys else self.position(node)
+            name = f"'{keys[0][-1]}'" if keys else "the document"
             raise _ConvertError(
-                self.position(node),
+                where,
                 "too-many-nodes",
-                f"the document expands to more than {MAX_NODES:,} values (aliases that repeat "
+                f"{name} expands to more than {MAX_NODES:,} values (aliases that repeat "
                 "aliases, an 'alias bomb'?); write the content out plainly instead.",
             )
         if len(pointer) > MAX_DEPTH:
@@ -331,6 +359,8 @@ class _Converter:
                 f"the document nests deeper than {MAX_DEPTH} levels; flatten it.",
             )
         self.positions.setdefault(pointer, self.position(node))
+        if node.tag not in _STANDARD_TAGS and not isinstance(node, yaml.ScalarNode):
+            raise _unsupported_tag(node.tag, self.position(node))
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, pointer)
         if isinstance(node, yaml.SequenceNode):
@@ -367,13 +397,17 @@ class _Converter:
             return str(node.value)
         construct = _SCALAR_TAGS.get(node.tag)
         if construct is None:
-            raise _ConvertError(
-                self.position(node),
-                "yaml-tag",
-                f"the YAML tag {node.tag!r} is not supported; remove the tag and write a plain "
-                "value.",
-            )
+            raise _unsupported_tag(node.tag, self.position(node))
         return construct(node)
+
+
+def _unsupported_tag(tag: str, position: Position) -> _ConvertError:
+    written = tag.replace("tag:yaml.org,2002:", "!!", 1)
+    return _ConvertError(
+        position,
+        "yaml-tag",
+        f"the YAML tag '{written}' is not supported; remove it and write a plain value.",
+    )
 
 
 def _byte_position(raw: bytes, offset: int) -> Position:

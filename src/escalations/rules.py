@@ -63,6 +63,11 @@ class Index:
         found = self.entities[kind].get(key)
         return found[0] if found else None
 
+    def checked(self, kind: str) -> list[Entity]:
+        """The first definition of each id of `kind`, from documents that passed their schema."""
+        valid = {id(d) for d in self.documents}
+        return [e[0] for e in self.entities[kind].values() if id(e[0].document) in valid]
+
     def of_kind(self, kind: str) -> list[Document]:
         return [d for d in self.documents if d.kind == kind]
 
@@ -166,6 +171,10 @@ def _options(field: dict[str, Any]) -> list[str]:
     if not isinstance(options, list):
         return []
     return [str(o.get("value")) for o in options if isinstance(o, dict)]
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _word(kind: str) -> str:
@@ -325,8 +334,8 @@ def condition_ops(index: Index) -> Iterator[Problem]:
                 document.path,
                 document.at((*pointer, "op")),
                 "condition-op",
-                f"'{leaf.get('op')}' does not apply to '{field.data['id']}', a {field_type} "
-                f"field; use one of: {', '.join(allowed)}.",
+                f"'{leaf.get('op')}' does not apply to '{field.data['id']}', "
+                f"{_article(field_type)} {field_type} field; use one of: {', '.join(allowed)}.",
             )
 
 
@@ -351,14 +360,11 @@ def condition_values(index: Index) -> Iterator[Problem]:
             for value in values if isinstance(values, list) else [values]:
                 why = why or (_unresolved(index, value, OWNER) if isinstance(value, str) else None)
         if why:
-            hint = ""
-            if field_type == "enumeration" and isinstance(leaf.get("value"), str):
-                hint = _did_you_mean(leaf["value"], options)
             yield error(
                 document.path,
                 document.at((*pointer, "value")),
                 "condition-value",
-                f"{why}{hint}; fix the value of this '{field.data['id']}' condition.",
+                f"{why}; fix the value of this '{field.data['id']}' condition.",
             )
 
 
@@ -394,9 +400,9 @@ def after_references(index: Index) -> Iterator[Problem]:
 @rule("path-cycle", Severity.ERROR, "Paths do not hand off to each other in a cycle.")
 def path_cycles(index: Index) -> Iterator[Problem]:
     handoffs = {
-        key: str(entities[0].data["handoff"])
-        for key, entities in index.entities["path"].items()
-        if isinstance(entities[0].data.get("handoff"), str)
+        entity.data["id"]: str(entity.data["handoff"])
+        for entity in index.checked("path")
+        if isinstance(entity.data.get("handoff"), str)
     }
     reported: set[str] = set()
     for start in sorted(handoffs):
@@ -453,8 +459,7 @@ def move_on(index: Index) -> Iterator[Problem]:
     "Tier targets tighten as tiers rise (compared when both use the same clock).",
 )
 def tier_order(index: Index) -> Iterator[Problem]:
-    valid = {d.path for d in index.documents}
-    tiers = [e[0] for e in index.entities["tier"].values() if e[0].document.path in valid]
+    tiers = index.checked("tier")
     for lower, higher in pairwise(tiers):
         for name in TARGETS:
             low = lower.data.get("targets", {}).get(name, {})
@@ -487,8 +492,8 @@ def untested_triggers(index: Index) -> Iterator[Problem]:
         for document in index.of_kind("tests")
         for _, value in _expand(document, ("cases", "*", "expect", "trigger"))
     }
-    for key, entities in index.entities["trigger"].items():
-        entity = entities[0]
+    for entity in index.checked("trigger"):
+        key = entity.data["id"]
         if key not in tested and entity.data.get("enabled", True):
             yield warning(
                 entity.document.path,
@@ -504,8 +509,7 @@ def untested_triggers(index: Index) -> Iterator[Problem]:
 )
 def duplicate_precedence(index: Index) -> Iterator[Problem]:
     seen: dict[int, Entity] = {}
-    for entities in index.entities["trigger"].values():
-        entity = entities[0]
+    for entity in index.checked("trigger"):
         precedence = entity.data.get("precedence")
         if not isinstance(precedence, int):
             continue
@@ -539,8 +543,11 @@ def dates(index: Index) -> Iterator[Problem]:
                         document.at(pointer),
                         "invalid-date",
                         f"'{value}' is not a real {'date-time' if with_time else 'date'} ({exc}); "
-                        "write it as "
-                        + ("2026-03-01T09:00:00+01:00." if with_time else "2026-03-01."),
+                        + (
+                            "write a date-time that exists, as YYYY-MM-DDTHH:MM:SS+HH:MM."
+                            if with_time
+                            else "write a date that exists, as YYYY-MM-DD."
+                        ),
                     )
 
 
@@ -681,16 +688,12 @@ def _ticket_value_problem(index: Index, field: dict[str, Any], value: Any) -> st
     if field_type == "owner" and isinstance(value, str):
         return _unresolved(index, value, OWNER)
     options = _options(field)
-    why = value_problem(field_type, "eq", value, options)
-    if why and field_type == "enumeration" and isinstance(value, str):
-        why += _did_you_mean(value, options)
-    return why
+    return value_problem(field_type, "eq", value, options)
 
 
 @rule("team-lead", Severity.WARNING, "A team's lead is one of its members.")
 def team_leads(index: Index) -> Iterator[Problem]:
-    for entities in index.entities["team"].values():
-        team = entities[0]
+    for team in index.checked("team"):
         lead, members = team.data.get("lead"), team.data.get("members", [])
         if isinstance(lead, str) and isinstance(members, list) and lead not in members:
             yield warning(

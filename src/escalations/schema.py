@@ -117,7 +117,8 @@ def check_document(document: Document) -> list[Problem]:
         return []
     problems: list[Problem] = []
     for err in validators()[document.kind].iter_errors(document.data):
-        problems.extend(_explain(document, err))
+        if not _misspelled(err):
+            problems.extend(_explain(document, err))
     if not problems:
         # The two validators disagree; say what jsonschema-rs saw rather than accept the file.
         first = next(iter(fast_validators()[document.kind].iter_errors(document.data)))
@@ -158,6 +159,17 @@ def _explain(document: Document, err: ValidationError) -> Iterator[Problem]:
     yield error(document.path, document.at(pointer), rule, message)
 
 
+def _misspelled(err: ValidationError) -> bool:
+    """A missing required key that an unknown key of the same mapping misspells: the unknown
+    key's problem (with its "did you mean") already says what to do."""
+    schema: Any = err.schema
+    if err.validator != "required" or not isinstance(err.instance, dict):
+        return False
+    missing = [k for k in err.validator_value if k not in err.instance]  # type: ignore[union-attr]
+    unknown = [k for k in err.instance if k not in schema.get("properties", {})]
+    return any(difflib.get_close_matches(k, missing, n=1, cutoff=0.6) for k in unknown)
+
+
 def _forbidden_keys(err: ValidationError) -> list[str]:
     expected: Any = err.validator_value
     if err.validator == "not" and isinstance(expected, dict) and isinstance(err.instance, dict):
@@ -184,8 +196,8 @@ def _message(err: ValidationError, pointer: Pointer, where: str) -> tuple[str, s
                 "'owner: team:<id>' (exactly one)."
             )
         description = schema.get("properties", {}).get(key, {}).get("description", "")
-        more = f" ({_first_sentence(description)})" if description else ""
-        return "schema", f"{where} is missing the required key '{key}'{more}; add it."
+        more = f": {_lower_first(_first_sentence(description))}" if description else "."
+        return "schema", f"{where} is missing the required key '{key}'; add it{more}"
     return "schema", _sentence(err, validator, expected, value, schema, where)
 
 
@@ -235,7 +247,7 @@ def _sentence(
         return f"{where} must have exactly one of: {keys}."
     if validator == "not" and isinstance(expected, dict) and expected.get("required"):
         keys = expected["required"]
-        why = _first_sentence(str(schema.get("description", ""))) if "description" in schema else ""
+        why = _lower_first(_first_sentence(str(schema.get("description", ""))))
         if len(keys) == 1:
             return f"'{keys[0]}' is not allowed in {where}{': ' + why if why else '.'} Remove it."
         together = " and ".join(f"'{k}'" for k in keys)
@@ -280,6 +292,10 @@ def _describe_value(value: Any) -> str:
 def _did_you_mean(word: str, candidates: list[str]) -> str:
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _first_sentence(text: str) -> str:

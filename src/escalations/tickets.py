@@ -36,7 +36,10 @@ class Ticket:
         return state
 
     def moments(self, until: datetime, event_fields: frozenset[str]) -> list[datetime]:
-        """The instants up to `until` at which the ticket's known state can change."""
+        """The instants up to `until` at which the ticket's known state can change; none when
+        it was created after `until`."""
+        if self.created is not None and self.created > until:
+            return []
         moments = {self.created} if self.created else set()
         moments.update(when for when, _ in self.changes)
         for values in (self.values, *(values for _, values in self.changes)):
