@@ -31,6 +31,7 @@ class LeafRef:
     group: int
     index: int
     leaf: Leaf
+    path: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ def _coverage(
                 for leaf in trace.decisive() if trace else []:
                     decisive.add((outcome.trigger.id, part, leaf.group, leaf.index))
     every = [
-        LeafRef(trigger.id, part, g, i, leaf)
+        LeafRef(trigger.id, part, g, i, leaf, trigger.source.path)
         for trigger in framework.triggers
         if trigger.enabled
         for part, condition in (("when", trigger.when), ("still", trigger.still))
@@ -160,7 +161,8 @@ def _time(moment: datetime, zone: tzinfo | None = None) -> str:
 
 def leaf_text(ref: LeafRef) -> str:
     value = "" if ref.leaf.value is None else f" {_value(ref.leaf.value)}"
-    return f"{ref.trigger} {ref.part}: {ref.leaf.field} {ref.leaf.op}{value}"
+    leaf = f"{ref.leaf.field} {ref.leaf.op}{value}"
+    return f"{ref.path}:{ref.leaf.line}: {ref.trigger} {ref.part}: {leaf}"
 
 
 def _failure_lines(result: CaseResult) -> list[str]:
@@ -182,7 +184,7 @@ def _coverage_lines(report: Report) -> list[str]:
     for trigger in report.never_fired:
         lines.append(f"coverage: trigger {trigger} never fired in any case")
     for ref in report.never_decisive:
-        lines.append(f"coverage: leaf never decided an outcome: {leaf_text(ref)}")
+        lines.append(f"coverage: never decided an outcome: {leaf_text(ref)}")
     return lines
 
 
