@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,11 +12,18 @@ from typing import Annotated
 import typer
 
 from escalations import __version__, testing
+from escalations import simulate as simulation
+from escalations.durations import parse_datetime
 from escalations.errors import EscalationsError
 from escalations.explain import explain_case
 from escalations.model import Framework
 from escalations.problems import Severity, render_github, render_json, render_text
+from escalations.revision import framework_at, temporary_directory
+from escalations.simulate import compile_sql
+from escalations.simulate import simulate as run_simulation
+from escalations.synthetic import write_tickets
 from escalations.testing import run_cases
+from escalations.tickets_file import connect, load_tickets
 from escalations.validate import validate_framework
 
 app = typer.Typer(
@@ -97,19 +105,88 @@ def explain(
     typer.echo(explain_case(model, case, at))
 
 
+class ReportFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def simulate(
+    tickets: Annotated[
+        Path, typer.Argument(help="A ticket export: .csv, .jsonl (JSON Lines) or .parquet.")
+    ],
+    framework: FrameworkOption = Path("framework"),
+    at: Annotated[
+        str | None,
+        typer.Option(help="Evaluate as of this ISO 8601 date-time (default: now)."),
+    ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(help="Also evaluate the framework as it was at this git revision."),
+    ] = None,
+    output: Annotated[
+        ReportFormat, typer.Option("--format", help="text, markdown, or json.")
+    ] = ReportFormat.text,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the SQL that evaluates the tickets, and stop.")
+    ] = False,
+) -> None:
+    """Evaluate the criteria over a ticket export: escalations per trigger, tier, owner, week."""
+    model = _load(framework)
+    as_of = _instant(at) if at else datetime.now(UTC)
+    if sql:
+        connection = connect()
+        table = load_tickets(connection, tickets, model)
+        typer.echo(compile_sql(model, table, as_of))
+        return
+    baseline = None
+    with temporary_directory() as scratch:
+        if compare:
+            copy = framework_at(compare, framework, Path(scratch))
+            baseline = (compare, _load(copy, label=f"the framework at {compare}"))
+        result = run_simulation(model, tickets, as_of=as_of, baseline=baseline)
+    render = {
+        ReportFormat.text: simulation.render_text,
+        ReportFormat.markdown: simulation.render_markdown,
+        ReportFormat.json: simulation.render_json,
+    }
+    typer.echo(render[output](result))
+
+
+@app.command("sample-tickets")
+def sample_tickets(
+    out: Annotated[Path, typer.Argument(help="The file to write: .csv, .jsonl or .parquet.")],
+    framework: FrameworkOption = Path("framework"),
+    count: Annotated[int, typer.Option(min=1, help="How many tickets.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same file.")] = 7,
+    weeks: Annotated[int, typer.Option(min=1, help="Weeks of history, ending 2026-11-02.")] = 26,
+) -> None:
+    """Write a synthetic ticket export shaped by the field catalog (to try `simulate`)."""
+    written = write_tickets(_load(framework), out, count=count, seed=seed, weeks=weeks)
+    typer.echo(f"wrote {written:,} tickets to {out}")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return parse_datetime(text)
+    except ValueError as exc:
+        raise EscalationsError(f"--at: {exc}") from exc
+
+
 @app.command()
 def version() -> None:
     """Print the version of escalations."""
     typer.echo(__version__)
 
 
-def _load(directory: Path) -> Framework:
+def _load(directory: Path, label: str = "the framework") -> Framework:
     """The framework model, or its validation errors and exit 1."""
     result = validate_framework(directory)
     if result.framework is None:
         errors = [p for p in result.problems if p.severity is Severity.ERROR]
         typer.echo(render_text(errors, len(result.documents)), err=True)
-        typer.echo("error: the framework is not valid; fix the problems above.", err=True)
+        typer.echo(f"error: {label} is not valid; fix the problems above.", err=True)
         raise typer.Exit(1)
     return result.framework
 

@@ -167,8 +167,8 @@ def holds(leaf: Leaf, field_type: str, actual: Any) -> bool:
         return op == "is_known"
     expected = leaf.value
     if field_type == "string":
-        text = str(actual).casefold()
-        options = [str(v).casefold() for v in _many(expected)]
+        text = str(actual).lower()
+        options = [str(v).lower() for v in _many(expected)]
         return _text(op, text, options)
     if field_type == "number":
         return _compare(op, float(actual), expected)

@@ -99,9 +99,9 @@ def _bool(raw: Any) -> bool:
 
 
 def _option(field: Field, raw: str) -> str:
-    wanted = raw.strip().casefold()
+    wanted = raw.strip().lower()
     for option in field.options:
-        if wanted in (option.value.casefold(), option.hubspot.casefold(), option.label.casefold()):
+        if wanted in (option.value.lower(), option.hubspot.lower(), option.label.lower()):
             return option.value
     raise ValueError(f"{raw!r} is not an option of {field.id}")
 

@@ -1,0 +1,234 @@
+"""Ticket exports (CSV, JSON Lines, Parquet) read into DuckDB as typed catalog columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from escalations.errors import EscalationsError
+from escalations.model import Field, Framework
+from escalations.sql import literal, quote
+from escalations.tickets import created_field
+
+ID_COLUMNS = ("ticket_id", "hs_object_id", "ticket id", "record id", "id")
+"""Column names (any case) that hold the ticket id, in order of preference."""
+
+SQL_TYPES = {
+    "string": "VARCHAR",
+    "number": "DOUBLE",
+    "bool": "BOOLEAN",
+    "enumeration": "VARCHAR",
+    "datetime": "TIMESTAMPTZ",
+    "owner": "VARCHAR",
+}
+SUFFIXES = {
+    ".csv": "csv",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".json": "json",
+    ".parquet": "parquet",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TicketTable:
+    """The `tickets` table of a connection: one typed column per catalog field."""
+
+    path: Path
+    rows: int
+    columns: dict[str, str]
+    """Catalog field id -> the file's column it was read from."""
+    ignored: tuple[str, ...]
+    missing: tuple[str, ...]
+    first_created: datetime
+    last_created: datetime
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+def load_tickets(
+    connection: duckdb.DuckDBPyConnection, path: Path, framework: Framework
+) -> TicketTable:
+    """Read a ticket export into the table `tickets`; a clear error for anything unreadable."""
+    raw_columns = _read_raw(connection, path)
+    fields = {f.id: f for f in framework.fields}
+    mapping, ignored, id_column = _map_columns(path, raw_columns, framework)
+    created = created_field(framework)
+    if created is None or created not in mapping:
+        names = _names(fields[created]) if created else ["createdate"]
+        raise EscalationsError(
+            f"{path}: no column tells when each ticket was created; add one named "
+            f"{' or '.join(repr(n) for n in names)}."
+        )
+    id_sql = f"CAST({quote(id_column)} AS VARCHAR)" if id_column else "CAST(_row AS VARCHAR)"
+    typed = ", ".join(
+        f"{_typed(fields[name], _text(mapping[name]))} AS {quote(name)}" for name in mapping
+    )
+    absent = ", ".join(
+        f"CAST(NULL AS {SQL_TYPES[f.type]}) AS {quote(f.id)}"
+        for f in framework.fields
+        if f.id not in mapping
+    )
+    columns = ", ".join(c for c in (typed, absent) if c)
+    connection.execute(
+        f"CREATE OR REPLACE TABLE tickets AS SELECT {id_sql} AS ticket_id, _row, {columns} "
+        "FROM raw ORDER BY _row"
+    )
+    _check_values(connection, path, fields, mapping)
+    rows, first, last = connection.execute(
+        f"SELECT count(*), min({quote(created)}), max({quote(created)}) FROM tickets"
+    ).fetchone() or (0, None, None)
+    if not rows:
+        raise EscalationsError(f"{path}: the file holds no tickets.")
+    return TicketTable(
+        path,
+        rows,
+        mapping,
+        tuple(ignored),
+        tuple(f.id for f in framework.fields if f.id not in mapping),
+        first,
+        last,
+    )
+
+
+def _read_raw(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    if not path.is_file():
+        raise EscalationsError(f"{path}: no such file.")
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise EscalationsError(
+            f"{path}: unknown file type '{path.suffix}'; use .csv, .jsonl (JSON Lines) or .parquet."
+        )
+    if path.stat().st_size == 0:
+        raise EscalationsError(f"{path}: the file is empty.")
+    source = literal(str(path))
+    try:
+        if kind == "csv":
+            scan = f"read_csv({source}, header = true, all_varchar = true)"
+        elif kind == "parquet":
+            scan = f"read_parquet({source})"
+        else:
+            keys = connection.execute(
+                f"DESCRIBE SELECT * FROM read_json_auto({source}, format = 'newline_delimited')"
+            ).fetchall()
+            columns = ", ".join(f"{literal(k[0])}: 'VARCHAR'" for k in keys)
+            scan = f"read_json({source}, format = 'newline_delimited', columns = {{{columns}}})"
+        connection.execute(f"CREATE OR REPLACE TABLE raw AS SELECT * FROM {scan}")
+        connection.execute("ALTER TABLE raw ADD COLUMN _row BIGINT")
+        connection.execute("UPDATE raw SET _row = rowid + 1")
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0]
+        raise EscalationsError(f"{path}: cannot read the file: {detail}") from exc
+    return [row[0] for row in connection.execute("DESCRIBE raw").fetchall() if row[0] != "_row"]
+
+
+def _names(field: Field) -> list[str]:
+    return [field.id, field.hubspot_property, field.label]
+
+
+def _map_columns(
+    path: Path, columns: list[str], framework: Framework
+) -> tuple[dict[str, str], list[str], str | None]:
+    """Field id -> column, by field id, HubSpot property name or label (any case)."""
+    lookup = {name.lower(): f.id for f in framework.fields for name in _names(f)}
+    mapping: dict[str, str] = {}
+    ignored = []
+    lowered = {c.lower(): c for c in columns}
+    id_column = next((lowered[n] for n in ID_COLUMNS if n in lowered), None)
+    for column in columns:
+        field_id = lookup.get(column.lower())
+        if field_id is None:
+            if column != id_column:
+                ignored.append(column)
+            continue
+        if field_id in mapping:
+            raise EscalationsError(
+                f"{path}: columns '{mapping[field_id]}' and '{column}' both hold the field "
+                f"'{field_id}'; keep one."
+            )
+        mapping[field_id] = column
+    return mapping, ignored, id_column
+
+
+def _text(column: str) -> str:
+    return f"CAST({quote(column)} AS VARCHAR)"
+
+
+def _typed(field: Field, text: str) -> str:
+    """The SQL that types a raw text value as the engine does (tickets.normalize)."""
+    value = f"NULLIF(trim({text}), '')"
+    if field.type == "number":
+        return f"TRY_CAST({value} AS DOUBLE)"
+    if field.type == "datetime":
+        return (
+            f"CASE WHEN regexp_full_match({value}, '[0-9]+') "
+            f"THEN to_timestamp(TRY_CAST({value} AS BIGINT) / 1000.0) "
+            f"ELSE TRY_CAST({value} AS TIMESTAMPTZ) END"
+        )
+    if field.type == "bool":
+        return (
+            f"CASE lower({value}) WHEN 'true' THEN TRUE WHEN 'yes' THEN TRUE WHEN '1' THEN TRUE "
+            "WHEN 'false' THEN FALSE WHEN 'no' THEN FALSE WHEN '0' THEN FALSE END"
+        )
+    if field.type == "enumeration":
+        cases = " ".join(
+            f"WHEN {literal(name.lower())} THEN {literal(option.value)}"
+            for option in field.options
+            for name in (option.label, option.hubspot, option.value)
+        )
+        return f"CASE lower({value}) {cases} END"
+    return f"CASE WHEN trim({text}) = '' THEN NULL ELSE {text} END"
+
+
+def _check_values(
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    fields: dict[str, Field],
+    mapping: dict[str, str],
+) -> None:
+    """The first row of each column whose value does not fit its field, all in one message."""
+    checks = ", ".join(
+        f"min(CASE WHEN NULLIF(trim({_text(column)}), '') IS NOT NULL AND "
+        f"({_typed(fields[name], _text(column))}) IS NULL THEN _row END)"
+        for name, column in mapping.items()
+    )
+    created = next(n for n in mapping if fields[n].hubspot_property == "createdate")
+    checks += f", min(CASE WHEN NULLIF(trim({_text(mapping[created])}), '') IS NULL THEN _row END)"
+    first_bad = connection.execute(f"SELECT {checks} FROM raw").fetchone() or ()
+    problems = []
+    for (name, column), row in zip(mapping.items(), first_bad, strict=False):
+        if row is None:
+            continue
+        (value,) = connection.execute(
+            f"SELECT {_text(column)} FROM raw WHERE _row = {row}"
+        ).fetchone() or ("",)
+        problems.append(f"{path}: row {row}: column '{column}': {_why(fields[name], value)}")
+    if first_bad and first_bad[-1] is not None:
+        problems.append(
+            f"{path}: row {first_bad[-1]}: column '{mapping[created]}' is empty; every ticket "
+            "needs its creation time."
+        )
+    if problems:
+        raise EscalationsError(
+            "\n".join(problems) + "\n(fix these values; only the first bad row of each column "
+            "is shown)"
+        )
+
+
+def _why(field: Field, value: str) -> str:
+    if field.type == "enumeration":
+        options = ", ".join(o.value for o in field.options)
+        return f"{value!r} is not an option of '{field.id}' (options: {options})"
+    expected = {
+        "number": "a number",
+        "datetime": "a date-time such as 2026-03-01T09:00:00Z or epoch milliseconds",
+        "bool": "true or false",
+    }.get(field.type, "text")
+    return f"{value!r} is not {expected} (field '{field.id}')"
