@@ -114,11 +114,8 @@ def sql_outcomes(framework: Framework, batch: list[Ticket], as_of: datetime) -> 
         f"INSERT INTO tickets VALUES ({marks})",
         [[t.id, *(t.values.get(f.id) for f in framework.fields)] for t in batch],
     )
-    compiler = Compiler(framework)
     first = min([as_of, *(t.created for t in batch if t.created)])
-    sql = compiler.query(
-        as_of, compiler.spans((first - timedelta(days=3)).date(), (as_of + WINDOW).date())
-    )
+    sql = Compiler(framework).query_for(as_of, first)
     return {row[0]: (row[2], row[1]) for row in CONNECTION.execute(sql).fetchall()}
 
 

@@ -14,39 +14,35 @@ from escalations.errors import EscalationsError
 def framework_at(revision: str, directory: Path, target: Path) -> Path:
     """Extract `directory` as it was at `revision` into `target`; return the copy's path."""
     directory = directory.resolve()
-    root = _git(directory, "rev-parse", "--show-toplevel").decode().strip()
+    top = _git(directory, "rev-parse", "--show-toplevel")
+    if top is None:
+        raise EscalationsError(
+            f"{directory} is not inside a git repository; comparing with a revision needs one."
+        )
+    root = Path(top.decode().strip())
     relative = directory.relative_to(root).as_posix()
-    _git(directory, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", revision=revision)
-    archive = _git(
-        directory, "archive", "--format=tar", revision, "--", relative, revision=revision
-    )
+    if _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}") is None:
+        raise EscalationsError(
+            f"git cannot find revision '{revision}'; check the name, or in a shallow clone "
+            "fetch more history (git fetch --deepen=100)."
+        )
+    archive = _git(root, "archive", "--format=tar", revision, "--", relative)
+    if archive is None:
+        raise EscalationsError(f"revision {revision} has no {relative}/ directory.")
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(target, filter="data")
-    copy = target / relative
-    if not copy.is_dir():
-        raise EscalationsError(f"revision {revision} has no {relative}/ directory.")
-    return copy
+    return target / relative
 
 
-def _git(directory: Path, *args: str, revision: str | None = None) -> bytes:
+def _git(directory: Path, *args: str) -> bytes | None:
+    """git's output, or None when git says no."""
     try:
         done = subprocess.run(
             ["git", "-C", str(directory), *args], capture_output=True, check=False, timeout=60
         )
     except FileNotFoundError as exc:
-        raise EscalationsError("git is not installed; --compare needs it.") from exc
-    if done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip().splitlines()
-        if revision is not None:
-            raise EscalationsError(
-                f"git cannot find revision '{revision}' (in a shallow clone, fetch more "
-                f"history: git fetch --deepen=50): {message[-1] if message else 'unknown revision'}"
-            )
-        raise EscalationsError(
-            f"{directory} is not inside a git repository; --compare needs one "
-            f"({message[-1] if message else 'git failed'})."
-        )
-    return done.stdout
+        raise EscalationsError("git is not installed; comparing with a revision needs it.") from exc
+    return done.stdout if done.returncode == 0 else None
 
 
 def temporary_directory() -> tempfile.TemporaryDirectory[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +63,7 @@ class Simulation:
 
 def compile_sql(framework: Framework, table: TicketTable, as_of: datetime) -> str:
     """The evaluation query for the tickets of `table`, calendars covering their dates."""
-    compiler = Compiler(framework)
-    start = min(table.first_created, as_of).date() - timedelta(days=2)
-    end = as_of.date() + timedelta(days=2)
-    return compiler.query(as_of, compiler.spans(start, end))
+    return Compiler(framework).query_for(as_of, table.first_created)
 
 
 def evaluate_table(

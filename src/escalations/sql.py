@@ -195,6 +195,11 @@ class Compiler:
         still = self.condition(trigger.still, due)
         return f"CASE WHEN {due} <= {as_of} AND {still} THEN {due} END"
 
+    def query_for(self, as_of: datetime, first_created: datetime) -> str:
+        """The query for tickets created from `first_created` on, evaluated at `as_of`."""
+        start = min(first_created, as_of).date() - timedelta(days=1)
+        return self.query(as_of, self.spans(start, as_of.date() + timedelta(days=1)))
+
     def spans(self, start: date, end: date) -> list[Span]:
         """Open intervals of every calendar a business wait uses, from `start` to `end`, with
         the open seconds before each (cum) and up to its end (cum_end)."""
@@ -208,6 +213,7 @@ Span = tuple[str, datetime, datetime, float, float]
 """A calendar's open interval: calendar id, start, start of the next interval (the end of
 time for the last), open seconds before it (cum) and up to its end (cum_end)."""
 
+_BEGINNING_OF_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 
 
@@ -217,6 +223,10 @@ def _calendar_spans(calendar: Calendar, start: date, end: date) -> Iterator[Span
         for offset in range((end - start).days + 1)
         for span in open_intervals_of_day(calendar, start + timedelta(days=offset))
     ]
+    if intervals:
+        # A closed stretch from the beginning of time, so that a wait starting before the
+        # first open interval starts counting at its opening.
+        yield calendar.id, _BEGINNING_OF_TIME, intervals[0][0], 0.0, 0.0
     cum = 0.0
     for i, (begin, finish) in enumerate(intervals):
         following = intervals[i + 1][0] if i + 1 < len(intervals) else _END_OF_TIME

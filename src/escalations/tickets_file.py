@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ import duckdb
 from escalations.errors import EscalationsError
 from escalations.model import Field, Framework
 from escalations.sql import literal, quote
-from escalations.tickets import created_field
+from escalations.tickets import Ticket, created_field
 
 ID_COLUMNS = ("ticket_id", "hs_object_id", "ticket id", "record id", "id")
 """Column names (any case) that hold the ticket id, in order of preference."""
@@ -232,3 +233,18 @@ def _why(field: Field, value: str) -> str:
         "bool": "true or false",
     }.get(field.type, "text")
     return f"{value!r} is not {expected} (field '{field.id}')"
+
+
+def iter_tickets(
+    connection: duckdb.DuckDBPyConnection, framework: Framework, batch: int = 10_000
+) -> Iterator[Ticket]:
+    """The rows of table `tickets` as engine Tickets, streamed in batches."""
+    names = [f.id for f in framework.fields]
+    created = created_field(framework)
+    cursor = connection.execute(
+        f"SELECT ticket_id, {', '.join(quote(n) for n in names)} FROM tickets ORDER BY _row"
+    )
+    while rows := cursor.fetchmany(batch):
+        for row in rows:
+            values = dict(zip(names, row[1:], strict=True))
+            yield Ticket(row[0], values, (), values.get(created) if created else None)

@@ -1,0 +1,221 @@
+"""simulate: ticket exports in three formats, bad files, --sql, and --compare with git."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from escalations.evaluate import Engine
+from escalations.model import Framework
+from escalations.synthetic import write_tickets
+from escalations.tickets_file import connect, iter_tickets, load_tickets
+from escalations.validate import validate_framework
+
+from .conftest import FRAMEWORK, Result
+
+AS_OF = "2026-11-02T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def framework() -> Framework:
+    model = validate_framework(FRAMEWORK).framework
+    assert model is not None
+    return model
+
+
+@pytest.fixture(scope="module")
+def export(framework: Framework, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tickets") / "tickets.csv"
+    write_tickets(framework, path, count=3000, seed=11)
+    return path
+
+
+def engine_counts(framework: Framework, path: Path) -> Counter[str]:
+    """What the Python engine says of every ticket of the file."""
+    connection = connect()
+    load_tickets(connection, path, framework)
+    engine = Engine(framework)
+    as_of = datetime.fromisoformat(AS_OF)
+    counts: Counter[str] = Counter()
+    for ticket in iter_tickets(connection, framework):
+        escalation = engine.evaluate(ticket, as_of).escalation
+        counts[escalation.trigger if escalation else "-"] += 1
+    return counts
+
+
+def simulate_json(cli: Callable[..., Result], *args: str) -> dict:  # type: ignore[type-arg]
+    result = cli(
+        "simulate", *args, "--framework", str(FRAMEWORK), "--at", AS_OF, "--format", "json"
+    )
+    assert result.code == 0, result.err
+    return json.loads(result.out)  # type: ignore[no-any-return]
+
+
+def test_report_counts_match_the_engine(
+    framework: Framework, export: Path, cli: Callable[..., Result]
+) -> None:
+    report = simulate_json(cli, str(export))
+    expected = engine_counts(framework, export)
+    assert report["tickets"] == 3000
+    assert {t["trigger"]: t["escalated"] for t in report["triggers"]} == {
+        t.id: expected[t.id] for t in framework.triggers
+    }
+    assert report["escalated"] == 3000 - expected["-"] > 0
+    assert sum(w["escalated"] for w in report["weekly"]) == report["escalated"]
+    assert sum(report["by_tier"].values()) == report["escalated"]
+
+
+def test_csv_json_lines_and_parquet_agree(
+    framework: Framework, export: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    reports = []
+    for suffix in (".jsonl", ".parquet"):
+        path = tmp_path / f"tickets{suffix}"
+        write_tickets(framework, path, count=3000, seed=11)
+        reports.append(simulate_json(cli, str(path)))
+    csv = simulate_json(cli, str(export))
+    for report in reports:
+        assert report["triggers"] == csv["triggers"] and report["weekly"] == csv["weekly"]
+
+
+def test_text_and_markdown_formats(export: Path, cli: Callable[..., Result]) -> None:
+    text = cli("simulate", str(export), "-f", str(FRAMEWORK), "--at", AS_OF)
+    assert text.code == 0
+    assert text.out.startswith(f"3,000 tickets from {export}, as of 2026-11-02T00:00+00:00")
+    assert "weekly volume (week starting Monday):" in text.out
+    markdown = cli(
+        "simulate", str(export), "-f", str(FRAMEWORK), "--at", AS_OF, "--format", "markdown"
+    )
+    assert "| trigger | tier | owner | escalated | rate |" in markdown.out
+
+
+def test_printed_sql_runs_and_gives_the_same_counts(
+    framework: Framework, export: Path, cli: Callable[..., Result]
+) -> None:
+    result = cli("simulate", str(export), "-f", str(FRAMEWORK), "--at", AS_OF, "--sql")
+    assert result.code == 0
+    connection = connect()
+    load_tickets(connection, export, framework)
+    rows = connection.execute(result.out).fetchall()
+    counts = Counter(trigger or "-" for _, _, trigger in rows)
+    assert counts == engine_counts(framework, export)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+HEADER = "hs_object_id,hs_ticket_priority,createdate,csat_score,Unknown Column\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", "", "the file is empty."),
+        ("header.csv", HEADER, "the file holds no tickets."),
+        (
+            "dates.csv",
+            HEADER + "1,HIGH,2026-03-01T09:00:00Z,4,x\n2,LOW,yesterday,3,y\n",
+            "row 2: column 'createdate': 'yesterday' is not a date-time",
+        ),
+        (
+            "options.csv",
+            HEADER + "1,Critical,2026-03-01T09:00:00Z,4,x\n",
+            "row 1: column 'hs_ticket_priority': 'Critical' is not an option of 'priority'",
+        ),
+        (
+            "mixed.jsonl",
+            '{"hs_object_id": 1, "createdate": "2026-03-01T09:00:00Z", "csat_score": 4}\n'
+            '{"hs_object_id": 2, "createdate": "2026-03-01T10:00:00Z", "csat_score": "good"}\n',
+            "row 2: column 'csat_score': 'good' is not a number",
+        ),
+        (
+            "truncated.jsonl",
+            '{"hs_object_id": 1, "createdate": "2026-03-01T09:00:00Z"}\n{"hs_object_id": 2, "crea',
+            "cannot read the file",
+        ),
+        (
+            "no-created.csv",
+            "hs_object_id,hs_ticket_priority\n1,HIGH\n",
+            "no column tells when each ticket was created",
+        ),
+        ("tickets.xlsx", "x", "unknown file type '.xlsx'"),
+    ],
+)
+def test_bad_exports_get_a_clear_message(
+    tmp_path: Path, cli: Callable[..., Result], name: str, content: str, message: str
+) -> None:
+    path = write(tmp_path, name, content)
+    result = cli("simulate", str(path), "-f", str(FRAMEWORK), "--at", AS_OF)
+    assert result.code == 1
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_unknown_columns_are_ignored_with_a_note(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    path = write(tmp_path, "t.csv", HEADER + "1,URGENT,2026-03-01T09:00:00Z,1,x\n")
+    result = cli("simulate", str(path), "-f", str(FRAMEWORK), "--at", AS_OF)
+    assert result.code == 0
+    assert "note: columns not in the field catalog, ignored: Unknown Column" in result.out
+    assert "strong-dissatisfaction" in result.out
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_compare_with_a_git_revision(
+    framework: Framework, export: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FRAMEWORK, repo / "framework")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "framework")
+    trigger = repo / "framework" / "triggers" / "strong-dissatisfaction.yaml"
+    trigger.write_text(trigger.read_text().replace("op: lte, value: 2", "op: lte, value: 3"))
+    changed = validate_framework(repo / "framework").framework
+    assert changed is not None and changed != framework
+
+    result = cli(
+        "simulate", str(export), "-f", str(repo / "framework"), "--at", AS_OF,
+        "--compare", "HEAD", "--format", "json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    comparison = json.loads(result.out)["comparison"]
+    before, after = engine_outcomes(framework, export), engine_outcomes(changed, export)
+    differing = sorted(t for t in before if before[t] != after[t])
+    assert comparison["changed"] == len(differing) > 0
+    assert comparison["no_longer_escalated"] == 0
+    assert [c["ticket"] for c in comparison["examples"]] == differing[:50]
+
+    missing = cli("simulate", str(export), "-f", str(repo / "framework"), "--compare", "nope")
+    assert missing.code == 1
+    assert "git cannot find revision 'nope'; check the name" in missing.err
+
+
+def engine_outcomes(framework: Framework, path: Path) -> dict[str, str | None]:
+    connection = connect()
+    load_tickets(connection, path, framework)
+    engine = Engine(framework)
+    as_of = datetime(2026, 11, 2, tzinfo=UTC)
+    outcomes = {}
+    for ticket in iter_tickets(connection, framework):
+        escalation = engine.evaluate(ticket, as_of).escalation
+        outcomes[ticket.id] = escalation.trigger if escalation else None
+    return outcomes
