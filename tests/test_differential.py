@@ -134,6 +134,7 @@ def test_sql_and_engine_escalate_the_same_tickets_at_the_same_time(data: st.Data
     expected = {}
     for ticket in batch:
         escalation = engine.evaluate(ticket, as_of).escalation
+        assert engine.evaluate(ticket, as_of, explain=False).escalation == escalation
         expected[ticket.id] = (escalation.trigger, escalation.at) if escalation else (None, None)
     escalated = [t for t, _ in expected.values() if t]
     event("a ticket escalated" if escalated else "no ticket escalated")

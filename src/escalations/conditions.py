@@ -211,6 +211,14 @@ def _compare(op: str, actual: float, expected: Any) -> bool:
     }[op]
 
 
+def satisfied(condition: Condition, field_types: dict[str, str], state: dict[str, Any]) -> bool:
+    """Whether the condition holds on a ticket state (what `evaluate` says, without a trace)."""
+    return any(
+        all(holds(leaf, field_types[leaf.field], state.get(leaf.field)) for leaf in group)
+        for group in condition.groups
+    )
+
+
 def evaluate(condition: Condition, field_types: dict[str, str], state: dict[str, Any]) -> Trace:
     """The condition on a ticket state, with the leaves that decided it: the leaves of the first
     group that held, or the first failing leaf of every group when none held."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from escalations.calendars import due
-from escalations.conditions import Trace, evaluate
+from escalations.conditions import Trace, evaluate, satisfied
 from escalations.model import Framework, Trigger
 from escalations.tickets import Ticket, event_fields
 
@@ -76,9 +76,13 @@ class Engine:
         self.events = event_fields(framework)
         self.calendars = {c.id: c for c in framework.calendars}
 
-    def evaluate(self, ticket: Ticket, at: datetime) -> Evaluation:
+    def evaluate(self, ticket: Ticket, at: datetime, *, explain: bool = True) -> Evaluation:
+        """What every trigger did with the ticket by `at`; with `explain`, the traces of the
+        conditions that decided (without, the same outcomes, faster)."""
         history = [(m, ticket.state(m, self.events)) for m in ticket.moments(at, self.events)]
-        outcomes = tuple(self._outcome(t, ticket, history, at) for t in self.framework.triggers)
+        outcomes = tuple(
+            self._outcome(t, ticket, history, at, explain) for t in self.framework.triggers
+        )
         fired = [o for o in outcomes if o.fired_at is not None]
         winner = min(fired, key=lambda o: (o.fired_at, o.trigger.precedence), default=None)
         return Evaluation(ticket.id, at, self._escalation(winner), outcomes)
@@ -89,13 +93,15 @@ class Engine:
         ticket: Ticket,
         history: list[tuple[datetime, dict[str, Any]]],
         at: datetime,
+        explain: bool,
     ) -> Outcome:
         if not trigger.enabled:
             return Outcome(trigger, "disabled")
         trace, enrolled_at = None, None
         for moment, state in history:
-            trace = evaluate(trigger.when, self.types, state)
-            if trace.result:
+            if explain:
+                trace = evaluate(trigger.when, self.types, state)
+            if trace.result if trace else satisfied(trigger.when, self.types, state):
                 enrolled_at = moment
                 break
         if enrolled_at is None:
@@ -105,8 +111,10 @@ class Engine:
         due_at = due(trigger.after.duration, enrolled_at, self.calendars)
         if due_at > at:
             return Outcome(trigger, "waiting", trace, enrolled_at, due_at)
-        still = evaluate(trigger.still, self.types, ticket.state(due_at, self.events))
-        status: Status = "fired" if still.result else "still failed"
+        state = ticket.state(due_at, self.events)
+        still = evaluate(trigger.still, self.types, state) if explain else None
+        held = still.result if still else satisfied(trigger.still, self.types, state)
+        status: Status = "fired" if held else "still failed"
         return Outcome(trigger, status, trace, enrolled_at, due_at, still)
 
     def _escalation(self, outcome: Outcome | None) -> Escalation | None:

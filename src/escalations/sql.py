@@ -110,14 +110,16 @@ class Compiler:
     # -- triggers --------------------------------------------------------------------------
 
     def enrollment(self, trigger: Trigger, as_of: str) -> str:
-        """When `when` first held: at creation, or when an event time became known."""
+        """When `when` first held: at creation, or when an event time it reads became known
+        (other event times cannot change its outcome)."""
         created = quote(self.created or "created_at")
         candidates = [
             f"CASE WHEN {created} <= {as_of} AND {self.condition(trigger.when, created)} "
             f"THEN {created} END"
         ]
+        read = {leaf.field for leaf in trigger.when.leaves()}
         for field in self.fields.values():
-            if field.event_time and field.type == "datetime":
+            if field.event_time and field.type == "datetime" and field.id in read:
                 moment = quote(field.id)
                 candidates.append(
                     f"CASE WHEN {moment} >= {created} AND {moment} <= {as_of} AND "

@@ -57,10 +57,14 @@ def connect() -> duckdb.DuckDBPyConnection:
 def load_tickets(
     connection: duckdb.DuckDBPyConnection, path: Path, framework: Framework
 ) -> TicketTable:
-    """Read a ticket export into the table `tickets`; a clear error for anything unreadable."""
-    raw_columns = _read_raw(connection, path)
+    """Read a ticket export into the table `tickets`; a clear error for anything unreadable.
+
+    One pass types every value and flags the rows where a value does not fit its field;
+    only when a row is flagged is the file read again, to say which rows and why.
+    """
+    scan = _scan(connection, path)
     fields = {f.id: f for f in framework.fields}
-    mapping, ignored, id_column = _map_columns(path, raw_columns, framework)
+    mapping, ignored, id_column = _map_columns(path, _columns(connection, path, scan), framework)
     created = created_field(framework)
     if created is None or created not in mapping:
         names = _names(fields[created]) if created else ["createdate"]
@@ -68,26 +72,29 @@ def load_tickets(
             f"{path}: no column tells when each ticket was created; add one named "
             f"{' or '.join(repr(n) for n in names)}."
         )
-    id_sql = f"CAST({quote(id_column)} AS VARCHAR)" if id_column else "CAST(_row AS VARCHAR)"
-    typed = ", ".join(
-        f"{_typed(fields[name], _text(mapping[name]))} AS {quote(name)}" for name in mapping
-    )
-    absent = ", ".join(
+    id_sql = f"CAST({quote(id_column)} AS VARCHAR)" if id_column else "CAST(NULL AS VARCHAR)"
+    typed = [f"{_typed(fields[name], _text(mapping[name]))} AS {quote(name)}" for name in mapping]
+    absent = [
         f"CAST(NULL AS {SQL_TYPES[f.type]}) AS {quote(f.id)}"
         for f in framework.fields
         if f.id not in mapping
+    ]
+    bad = " OR ".join([*(_bad(fields[n], c) for n, c in mapping.items()), _empty(mapping[created])])
+    _run(
+        connection,
+        path,
+        f"CREATE OR REPLACE TABLE tickets AS SELECT {id_sql} AS ticket_id, "
+        f"{', '.join(typed + absent)}, ({bad}) AS _bad FROM {scan}",
     )
-    columns = ", ".join(c for c in (typed, absent) if c)
-    connection.execute(
-        f"CREATE OR REPLACE TABLE tickets AS SELECT {id_sql} AS ticket_id, _row, {columns} "
-        "FROM raw ORDER BY _row"
-    )
-    _check_values(connection, path, fields, mapping)
-    rows, first, last = connection.execute(
-        f"SELECT count(*), min({quote(created)}), max({quote(created)}) FROM tickets"
-    ).fetchone() or (0, None, None)
+    if id_column is None:
+        connection.execute("UPDATE tickets SET ticket_id = CAST(rowid + 1 AS VARCHAR)")
+    rows, flagged, first, last = connection.execute(
+        f"SELECT count(*), bool_or(_bad), min({quote(created)}), max({quote(created)}) FROM tickets"
+    ).fetchone() or (0, False, None, None)
     if not rows:
         raise EscalationsError(f"{path}: the file holds no tickets.")
+    if flagged:
+        _explain_bad_values(connection, path, scan, fields, mapping, created)
     return TicketTable(
         path,
         rows,
@@ -99,7 +106,16 @@ def load_tickets(
     )
 
 
-def _read_raw(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+def _run(connection: duckdb.DuckDBPyConnection, path: Path, sql: str) -> list[tuple[str, ...]]:
+    try:
+        return connection.execute(sql).fetchall()
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0]
+        raise EscalationsError(f"{path}: cannot read the file: {detail}") from exc
+
+
+def _scan(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """The table function that reads the export, every column as text (Parquet as stored)."""
     if not path.is_file():
         raise EscalationsError(f"{path}: no such file.")
     kind = SUFFIXES.get(path.suffix.lower())
@@ -110,24 +126,19 @@ def _read_raw(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     if path.stat().st_size == 0:
         raise EscalationsError(f"{path}: the file is empty.")
     source = literal(str(path))
-    try:
-        if kind == "csv":
-            scan = f"read_csv({source}, header = true, all_varchar = true)"
-        elif kind == "parquet":
-            scan = f"read_parquet({source})"
-        else:
-            keys = connection.execute(
-                f"DESCRIBE SELECT * FROM read_json_auto({source}, format = 'newline_delimited')"
-            ).fetchall()
-            columns = ", ".join(f"{literal(k[0])}: 'VARCHAR'" for k in keys)
-            scan = f"read_json({source}, format = 'newline_delimited', columns = {{{columns}}})"
-        connection.execute(f"CREATE OR REPLACE TABLE raw AS SELECT * FROM {scan}")
-        connection.execute("ALTER TABLE raw ADD COLUMN _row BIGINT")
-        connection.execute("UPDATE raw SET _row = rowid + 1")
-    except duckdb.Error as exc:
-        detail = str(exc).strip().splitlines()[0]
-        raise EscalationsError(f"{path}: cannot read the file: {detail}") from exc
-    return [row[0] for row in connection.execute("DESCRIBE raw").fetchall() if row[0] != "_row"]
+    if kind == "csv":
+        return f"read_csv({source}, header = true, all_varchar = true)"
+    if kind == "parquet":
+        return f"read_parquet({source})"
+    described = f"DESCRIBE SELECT * FROM read_json_auto({source}, format = 'newline_delimited')"
+    columns = ", ".join(
+        f"{literal(key[0])}: 'VARCHAR'" for key in _run(connection, path, described)
+    )
+    return f"read_json({source}, format = 'newline_delimited', columns = {{{columns}}})"
+
+
+def _columns(connection: duckdb.DuckDBPyConnection, path: Path, scan: str) -> list[str]:
+    return [row[0] for row in _run(connection, path, f"DESCRIBE SELECT * FROM {scan}")]
 
 
 def _names(field: Field) -> list[str]:
@@ -188,39 +199,44 @@ def _typed(field: Field, text: str) -> str:
     return f"CASE WHEN trim({text}) = '' THEN NULL ELSE {text} END"
 
 
-def _check_values(
+def _bad(field: Field, column: str) -> str:
+    """True where the column has a value that does not fit the field."""
+    text = _text(column)
+    return f"(NULLIF(trim({text}), '') IS NOT NULL AND ({_typed(field, text)}) IS NULL)"
+
+
+def _empty(column: str) -> str:
+    return f"(NULLIF(trim({_text(column)}), '') IS NULL)"
+
+
+def _explain_bad_values(
     connection: duckdb.DuckDBPyConnection,
     path: Path,
+    scan: str,
     fields: dict[str, Field],
     mapping: dict[str, str],
+    created: str,
 ) -> None:
-    """The first row of each column whose value does not fit its field, all in one message."""
-    checks = ", ".join(
-        f"min(CASE WHEN NULLIF(trim({_text(column)}), '') IS NOT NULL AND "
-        f"({_typed(fields[name], _text(column))}) IS NULL THEN _row END)"
-        for name, column in mapping.items()
-    )
-    created = next(n for n in mapping if fields[n].hubspot_property == "createdate")
-    checks += f", min(CASE WHEN NULLIF(trim({_text(mapping[created])}), '') IS NULL THEN _row END)"
-    first_bad = connection.execute(f"SELECT {checks} FROM raw").fetchone() or ()
+    """Raise with the first row of each column whose value does not fit its field."""
+    connection.execute(f"CREATE OR REPLACE TABLE raw AS SELECT * FROM {scan}")
+    checks = [f"min(CASE WHEN {_bad(fields[n], c)} THEN rowid + 1 END)" for n, c in mapping.items()]
+    checks.append(f"min(CASE WHEN {_empty(mapping[created])} THEN rowid + 1 END)")
+    first_bad = connection.execute(f"SELECT {', '.join(checks)} FROM raw").fetchone() or ()
     problems = []
     for (name, column), row in zip(mapping.items(), first_bad, strict=False):
-        if row is None:
-            continue
-        (value,) = connection.execute(
-            f"SELECT {_text(column)} FROM raw WHERE _row = {row}"
-        ).fetchone() or ("",)
-        problems.append(f"{path}: row {row}: column '{column}': {_why(fields[name], value)}")
+        if row is not None:
+            (value,) = connection.execute(
+                f"SELECT {_text(column)} FROM raw WHERE rowid = {row - 1}"
+            ).fetchone() or ("",)
+            problems.append(f"{path}: row {row}: column '{column}': {_why(fields[name], value)}")
     if first_bad and first_bad[-1] is not None:
         problems.append(
             f"{path}: row {first_bad[-1]}: column '{mapping[created]}' is empty; every ticket "
             "needs its creation time."
         )
-    if problems:
-        raise EscalationsError(
-            "\n".join(problems) + "\n(fix these values; only the first bad row of each column "
-            "is shown)"
-        )
+    raise EscalationsError(
+        "\n".join(problems) + "\n(fix these values; only the first bad row of each column is shown)"
+    )
 
 
 def _why(field: Field, value: str) -> str:
@@ -242,7 +258,7 @@ def iter_tickets(
     names = [f.id for f in framework.fields]
     created = created_field(framework)
     cursor = connection.execute(
-        f"SELECT ticket_id, {', '.join(quote(n) for n in names)} FROM tickets ORDER BY _row"
+        f"SELECT ticket_id, {', '.join(quote(n) for n in names)} FROM tickets"
     )
     while rows := cursor.fetchmany(batch):
         for row in rows:

@@ -1,0 +1,81 @@
+"""simulate on synthetic tickets: the DuckDB path end to end against the pure-Python engine.
+
+Usage: python bench/simulate.py [--count 1000000] [--format csv|parquet] [--keep DIR]
+
+Writes `--count` synthetic tickets for the example framework (not timed), then times
+1. the SQL path as `escalations simulate` runs it: read the export into DuckDB, type and
+   check every value, evaluate the compiled criteria, summarize;
+2. the pure-Python engine (what `escalations test` uses, here without building the
+   explanations) on the same typed tickets, streamed from DuckDB (the reading is not
+   counted, only the evaluation);
+checks that both escalate the same tickets by the same triggers, and prints both times, their
+ratio and the peak memory (max RSS) after each phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from escalations.evaluate import Engine
+from escalations.simulate import simulate
+from escalations.synthetic import write_tickets
+from escalations.tickets_file import connect, iter_tickets, load_tickets
+from escalations.validate import validate_framework
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = datetime(2026, 11, 2, tzinfo=UTC)
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    parser.add_argument("--keep", type=Path, help="write the export here and keep it")
+    args = parser.parse_args()
+    framework = validate_framework(ROOT / "framework").framework
+    assert framework is not None
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.keep or Path(scratch)
+        export = folder / f"tickets.{args.format}"
+        started = time.perf_counter()
+        write_tickets(framework, export, count=args.count, seed=1)
+        size = export.stat().st_size / 2**20
+        print(f"generated {args.count:,} tickets ({size:.0f} MiB {args.format}) in "
+              f"{time.perf_counter() - started:.1f} s (not counted)")  # fmt: skip
+
+        started = time.perf_counter()
+        result = simulate(framework, export, as_of=AS_OF)
+        sql_seconds = time.perf_counter() - started
+        print(f"SQL path (DuckDB), end to end: {sql_seconds:.2f} s, "
+              f"{result.escalated:,} escalated; peak memory {peak_mib():.0f} MiB")  # fmt: skip
+
+        connection = connect()
+        load_tickets(connection, export, framework)
+        engine = Engine(framework)
+        counts: Counter[str] = Counter()
+        started = time.perf_counter()
+        for ticket in iter_tickets(connection, framework):
+            escalation = engine.evaluate(ticket, AS_OF, explain=False).escalation
+            if escalation:
+                counts[escalation.trigger] += 1
+        python_seconds = time.perf_counter() - started
+        print(f"pure-Python engine, evaluation only: {python_seconds:.2f} s, "
+              f"{sum(counts.values()):,} escalated; peak memory {peak_mib():.0f} MiB")  # fmt: skip
+
+    agree = counts == Counter({t.trigger: t.escalated for t in result.triggers if t.escalated})
+    print(f"same escalations per trigger: {'yes' if agree else 'NO'}")
+    print(f"ratio: the SQL path is {python_seconds / sql_seconds:.1f} times faster")
+
+
+if __name__ == "__main__":
+    main()
