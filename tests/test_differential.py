@@ -15,9 +15,8 @@ from escalations.conditions import OPS_BY_TYPE, Condition, Leaf
 from escalations.durations import parse_duration
 from escalations.evaluate import Engine
 from escalations.model import After, Case, Duration, Field, Framework, Trigger
-from escalations.sql import Compiler, quote
+from escalations.sql import SQL_TYPES, Compiler, quote
 from escalations.tickets import Ticket, ticket_of_case
-from escalations.tickets_file import SQL_TYPES
 from escalations.validate import validate_framework
 
 from .conftest import FRAMEWORK

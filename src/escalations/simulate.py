@@ -63,7 +63,8 @@ class Simulation:
 
 def compile_sql(framework: Framework, table: TicketTable, as_of: datetime) -> str:
     """The evaluation query for the tickets of `table`, calendars covering their dates."""
-    return Compiler(framework).query_for(as_of, table.first_created)
+    compiler = Compiler(framework)
+    return compiler.header(as_of) + compiler.query_for(as_of, table.first_created)
 
 
 def evaluate_table(
@@ -255,6 +256,9 @@ def render_markdown(result: Simulation) -> str:
                 f"| {c.ticket} | {c.before or 'not escalated'} | {c.after or 'not escalated'} |"
                 for c in comparison.examples
             )
+            more = comparison.changed - len(comparison.examples)
+            if more > 0:
+                lines.append(f"\n... and {more:,} more.")
     lines.extend(f"\n_{note}_" for note in _notes(result))
     return "\n".join(lines)
 

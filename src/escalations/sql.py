@@ -5,9 +5,9 @@ catalog field (named by the field id) and returns one row per ticket: the trigge
 escalated it and when, or NULLs. Business-hour waits use a `spans` relation of the open
 intervals of each calendar, emitted as VALUES, so the SQL runs unchanged elsewhere.
 
-SQL used: CTEs, CASE, COALESCE, LEAST, LEFT JOIN with range conditions, EXTRACT(EPOCH ...),
-to_timestamp(double), INTERVAL '...' SECOND, CAST(... AS TIMESTAMPTZ), LIKE ... ESCAPE and
-position(... IN ...). DuckDB and PostgreSQL run it as is.
+SQL used: CTEs, VALUES, CASE, COALESCE, LEAST, LEFT JOIN with range conditions,
+EXTRACT(EPOCH FROM interval), number * INTERVAL '1' SECOND, CAST(... AS TIMESTAMPTZ),
+LIKE ... ESCAPE, position(... IN ...) and lower(). The tests run it on DuckDB.
 """
 
 from __future__ import annotations
@@ -202,6 +202,24 @@ class Compiler:
         start = min(first_created, as_of).date() - timedelta(days=1)
         return self.query(as_of, self.spans(start, as_of.date() + timedelta(days=1)))
 
+    def header(self, as_of: datetime) -> str:
+        """SQL comments that say what the query reads and returns."""
+        framework = self.framework
+        lines = [
+            f"-- escalations: the criteria of {framework.id} {framework.version}, "
+            f"evaluated as of {as_of.isoformat()}",
+            "-- Reads a relation named tickets: ticket_id, and one column per catalog field:",
+        ]
+        for field in framework.fields:
+            sql_type = SQL_TYPES[field.type]
+            options = f" (one of: {', '.join(o.value for o in field.options)})"
+            lines.append(f"--   {quote(field.id)} {sql_type}{options if field.options else ''}")
+        lines.append(
+            "-- Returns one row per ticket: ticket_id, escalated_at (NULL when not escalated), "
+            "trigger."
+        )
+        return "\n".join(lines) + "\n"
+
     def spans(self, start: date, end: date) -> list[Span]:
         """Open intervals of every calendar a business wait uses, from `start` to `end`, with
         the open seconds before each (cum) and up to its end (cum_end)."""
@@ -214,6 +232,16 @@ class Compiler:
 Span = tuple[str, datetime, datetime, float, float]
 """A calendar's open interval: calendar id, start, start of the next interval (the end of
 time for the last), open seconds before it (cum) and up to its end (cum_end)."""
+
+SQL_TYPES = {
+    "string": "VARCHAR",
+    "number": "DOUBLE",
+    "bool": "BOOLEAN",
+    "enumeration": "VARCHAR",
+    "datetime": "TIMESTAMPTZ",
+    "owner": "VARCHAR",
+}
+"""The column type of each field type in the `tickets` relation."""
 
 _BEGINNING_OF_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)

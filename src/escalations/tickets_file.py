@@ -11,20 +11,12 @@ import duckdb
 
 from escalations.errors import EscalationsError
 from escalations.model import Field, Framework
-from escalations.sql import literal, quote
+from escalations.sql import SQL_TYPES, literal, quote
 from escalations.tickets import Ticket, created_field
 
 ID_COLUMNS = ("ticket_id", "hs_object_id", "ticket id", "record id", "id")
 """Column names (any case) that hold the ticket id, in order of preference."""
 
-SQL_TYPES = {
-    "string": "VARCHAR",
-    "number": "DOUBLE",
-    "bool": "BOOLEAN",
-    "enumeration": "VARCHAR",
-    "datetime": "TIMESTAMPTZ",
-    "owner": "VARCHAR",
-}
 SUFFIXES = {
     ".csv": "csv",
     ".jsonl": "json",
