@@ -12,16 +12,20 @@ from typing import Annotated
 import typer
 
 from escalations import __version__, testing
+from escalations import plan as plans
 from escalations import simulate as simulation
 from escalations.durations import parse_datetime
 from escalations.errors import EscalationsError
 from escalations.explain import explain_case
 from escalations.model import Framework
+from escalations.notion.target import apply_changes, plan_changes
+from escalations.plan import Plan
 from escalations.problems import Severity, render_github, render_json, render_text
 from escalations.revision import framework_at, temporary_directory
 from escalations.simulate import compile_sql
 from escalations.simulate import simulate as run_simulation
 from escalations.synthetic import write_tickets
+from escalations.targets import choose, load_targets, notion_session
 from escalations.testing import run_cases
 from escalations.tickets_file import connect, load_tickets
 from escalations.validate import validate_framework
@@ -172,6 +176,109 @@ def _instant(text: str) -> datetime:
         return parse_datetime(text)
     except ValueError as exc:
         raise EscalationsError(f"--at: {exc}") from exc
+
+
+class Only(StrEnum):
+    notion = "notion"
+
+
+TargetOption = Annotated[str, typer.Option("--target", "-t", help="A target of sync/targets.yaml.")]
+TargetsFileOption = Annotated[Path, typer.Option("--targets-file", help="The targets file.")]
+OnlyOption = Annotated[Only | None, typer.Option("--only", help="Only this remote (default: all).")]
+AllowDeleteOption = Annotated[
+    bool,
+    typer.Option("--allow-delete", help="Move pages whose document is gone to the trash."),
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Overwrite pages edited in Notion; allow deleting many pages at once."
+    ),
+]
+
+
+@app.command()
+def plan(
+    framework: FrameworkOption = Path("framework"),
+    target: TargetOption = "sandbox",
+    targets_file: TargetsFileOption = Path("sync/targets.yaml"),
+    only: OnlyOption = None,
+    output: Annotated[
+        ReportFormat, typer.Option("--format", help="text, markdown, or json.")
+    ] = ReportFormat.text,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option(
+            "--detailed-exitcode",
+            help="Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.",
+        ),
+    ] = False,
+    allow_delete: AllowDeleteOption = False,
+    force: ForceOption = False,
+) -> None:
+    """Show what apply would change in Notion, without changing anything."""
+    model = _load(framework)
+    chosen = choose(load_targets(targets_file), target)
+    with notion_session(chosen) as session:
+        observed = session.handbook.observe()
+        changes = plan_changes(model, observed, allow_delete=allow_delete, force=force)
+    result = Plan(tuple(changes))
+    typer.echo(_render_plan(result, output))
+    if detailed_exitcode and result.changes:
+        raise typer.Exit(2)
+
+
+@app.command()
+def apply(
+    framework: FrameworkOption = Path("framework"),
+    target: TargetOption = "sandbox",
+    targets_file: TargetsFileOption = Path("sync/targets.yaml"),
+    only: OnlyOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    allow_delete: AllowDeleteOption = False,
+    force: ForceOption = False,
+) -> None:
+    """Publish the framework: create, update and (with --allow-delete) trash Notion pages."""
+    model = _load(framework)
+    chosen = choose(load_targets(targets_file), target)
+    with notion_session(chosen) as session:
+        observed = session.handbook.observe()
+        changes = plan_changes(model, observed, allow_delete=allow_delete, force=force)
+        result = Plan(tuple(changes))
+        typer.echo(_render_plan(result, ReportFormat.text))
+        if not result.pending:
+            return
+        if not yes:
+            _confirm(chosen.name)
+        steps = sum(2 if c.action == "create" else 1 for c in result.pending if c.kind == "page")
+        with typer.progressbar(length=steps, label="publishing", file=sys.stderr) as bar:
+            apply_changes(
+                session.handbook, model, observed, changes, progress=lambda _: bar.update(1)
+            )
+        counts = session.transport.counts
+        typer.echo(
+            f"applied {len(result.pending)} changes to {chosen.name} "
+            f"({counts['read']} reads, {counts['write']} writes)"
+        )
+
+
+def _confirm(target: str) -> None:
+    if not sys.stdin.isatty():
+        raise EscalationsError(
+            "apply needs a confirmation and standard input is not a terminal; "
+            "pass --yes to apply without asking."
+        )
+    if not typer.confirm(f"Apply these changes to {target}?", default=False):
+        raise EscalationsError("nothing applied.")
+
+
+def _render_plan(result: Plan, output: ReportFormat) -> str:
+    render = {
+        ReportFormat.text: plans.render_text,
+        ReportFormat.markdown: plans.render_markdown,
+        ReportFormat.json: plans.render_json,
+    }
+    return render[output](result)
 
 
 @app.command()

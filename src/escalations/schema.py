@@ -33,6 +33,7 @@ KINDS = (
     "review",
     "doc",
     "tests",
+    "targets",
 )
 
 RULES = {

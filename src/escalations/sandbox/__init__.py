@@ -1,0 +1,1 @@
+"""Local emulators of the remote services the project publishes to (Notion), for tests and demos."""

@@ -1,0 +1,589 @@
+"""A local emulator of the Notion API subset the publisher uses, served over loopback HTTP.
+
+`notion-client` talks to it unchanged through `base_url`. It answers with the structure of the
+recorded real traffic, enforces Notion's request limits with Notion's error bodies, rejects
+concurrent writes to one page with 409, rate-limits with a token bucket, can inject faults, and
+keeps its workspace in SQLite (in memory, or in a file that a later emulator reopens).
+
+    with NotionEmulator() as notion:
+        root = notion.add_root_page("Handbook")
+        client = notion_client.Client(auth=notion.token, base_url=notion.base_url)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from escalations.sandbox.notion_shapes import MAX_PAYLOAD_BYTES, ApiError, Invalid
+from escalations.sandbox.notion_store import Store, new_id, normalize_id
+from escalations.sandbox.notion_workspace import Workspace
+
+__all__ = ["SUPPORTED_VERSIONS", "NotionEmulator"]
+
+SUPPORTED_VERSIONS = ("2025-09-03", "2026-03-11")
+
+ROUTES: dict[str, tuple[str, ...]] = {
+    "/v1/users/me": ("GET",),
+    "/v1/users": ("GET",),
+    "/v1/users/{id}": ("GET",),
+    "/v1/pages": ("POST",),
+    "/v1/pages/{id}": ("GET", "PATCH"),
+    "/v1/blocks/{id}": ("GET", "PATCH", "DELETE"),
+    "/v1/blocks/{id}/children": ("GET", "PATCH"),
+    "/v1/databases": ("POST",),
+    "/v1/databases/{id}": ("GET", "PATCH"),
+    "/v1/data_sources": ("POST",),
+    "/v1/data_sources/{id}": ("GET", "PATCH"),
+    "/v1/data_sources/{id}/query": ("POST",),
+    "/v1/search": ("POST",),
+}
+"""Route templates (as counted in `NotionEmulator.requests`) and their methods."""
+
+READ_ONLY_POSTS = ("/v1/search", "/v1/data_sources/{id}/query")
+CREATIONS = ("/v1/pages", "/v1/databases", "/v1/data_sources")
+_ID_NAMES = {
+    "users": "user_id",
+    "pages": "page_id",
+    "blocks": "block_id",
+    "databases": "database_id",
+    "data_sources": "data_source_id",
+}
+
+# fmt: off
+ERRORS: dict[int, tuple[str, str]] = {
+    400: ("invalid_request", "This request is not supported."),
+    401: ("unauthorized", "API token is invalid."),
+    403: ("restricted_resource", "API token does not have access to this resource."),
+    404: ("object_not_found", "Could not find the requested object. Make sure the relevant pages "
+          "and databases are shared with your integration."),
+    409: ("conflict_error", "Conflict occurred while saving. Please try again."),
+    429: ("rate_limited", "You have been rate limited. Please try again in a few minutes."),
+    500: ("internal_server_error", "Unexpected error occurred."),
+    502: ("bad_gateway", "Bad gateway."),
+    503: ("service_unavailable",
+          "Public API service is temporarily unavailable, please try again later."),
+    504: ("gateway_timeout", "Notion timed out while attempting to complete this request."),
+    529: ("service_overload", "Notion is overloaded. Please try again later."),
+}
+# fmt: on
+"""Error code and message of each status `inject` can answer."""
+
+RETRY_COMMITTED = "committed_do_not_retry"
+RETRY_NOT_COMMITTED = "not_committed_safe_to_retry"
+"""Values of `additional_data.retry_guidance` in a 503 answer to a write (emulator wording)."""
+
+
+@dataclass
+class Response:
+    status: int
+    payload: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Fault:
+    status: int
+    remaining: int
+    method: str | None
+    route: str | None
+    retry_after: int | None
+    commit: bool
+    delay: float
+
+    def matches(self, method: str, route: str) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.route is None or self.route == route
+        )
+
+    def error(self, method: str, route: str, result: dict[str, Any] | None) -> ApiError:
+        code, message = ERRORS.get(self.status, ("internal_server_error", "Unexpected error."))
+        headers: dict[str, str] = {}
+        extra: dict[str, Any] | None = None
+        if self.status == 429:
+            return rate_limited(self.retry_after or 1)
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
+        is_write = method != "GET" and route not in READ_ONLY_POSTS
+        if self.status == 503 and is_write:
+            if result is None:
+                extra = {"retry_guidance": RETRY_NOT_COMMITTED}
+            else:
+                extra = {"retry_guidance": RETRY_COMMITTED}
+                if route in CREATIONS:
+                    extra["committed_resource_id"] = result["id"]
+                elif route == "/v1/blocks/{id}/children":
+                    extra["committed_child_ids"] = [child["id"] for child in result["results"]]
+        return ApiError(self.status, code, message, additional_data=extra, headers=headers)
+
+
+def rate_limited(seconds: int) -> ApiError:
+    return ApiError(
+        429,
+        "rate_limited",
+        ERRORS[429][1],
+        additional_data={
+            "rate_limit_reason": "public_api_request_rate_limit",
+            "retry_after": str(seconds),
+        },
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+class _TokenBucket:
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.capacity = float(max(burst, 1))
+        self.tokens = self.capacity
+        self.stamp = time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> float:
+        """Take a token; 0 when granted, else the seconds until one is available."""
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return 0.0
+            return (1 - self.tokens) / self.rate
+
+
+def match_route(path: str) -> tuple[str, str | None] | None:
+    """The route template of a request path and the id segment in it, if any."""
+    segments = path.rstrip("/").split("/")
+    for template in ROUTES:
+        pattern = template.split("/")
+        if len(pattern) != len(segments):
+            continue
+        found: str | None = None
+        for want, got in zip(pattern, segments, strict=True):
+            if want == "{id}" and got:
+                found = got
+            elif want != got:
+                break
+        else:
+            return template, found
+    return None
+
+
+def _normalize_route(route: str) -> tuple[str | None, str]:
+    """`"PATCH /v1/blocks/{id}/children"`, `"/v1/blocks/{block_id}/children"` or
+    `"blocks/{id}/children"` -> (method or None, template); unknown routes are an error."""
+    method: str | None = None
+    text = route.strip()
+    if " " in text:
+        head, text = text.split(None, 1)
+        method = head.upper()
+    text = re.sub(r"\{[^}]*\}", "{id}", "/" + text.strip("/"))
+    if not text.startswith("/v1/"):
+        text = "/v1" + text
+    if text not in ROUTES:
+        raise ValueError(f"unknown route {route!r}; routes: {', '.join(ROUTES)}")
+    return method, text
+
+
+class NotionEmulator:
+    """A Notion API emulator on 127.0.0.1 for `notion-client` (see the module docstring).
+
+    `requests` counts every request received, rejected ones included, by
+    `(method, route template)`, e.g. `("PATCH", "/v1/blocks/{id}/children")` (unknown routes:
+    their raw path). `write_latency` makes every write hold its page's lock that long (to
+    provoke 409s); `clock` replaces the wall clock for timestamps.
+    """
+
+    def __init__(
+        self,
+        database: Path | None = None,
+        *,
+        token: str = "secret-sandbox-token",
+        rate_per_second: float | None = None,
+        burst: int = 10,
+        write_latency: float = 0.0,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.token = token
+        self.write_latency = write_latency
+        self.requests: Counter[tuple[str, str]] = Counter()
+        self._store = Store(database)
+        self._workspace = Workspace(self._store, clock or (lambda: datetime.now(UTC)))
+        self._bucket = _TokenBucket(rate_per_second, burst) if rate_per_second else None
+        self._faults: list[_Fault] = []
+        self._lock = threading.Lock()
+        self._page_locks: dict[str, threading.Lock] = {}
+        self._closing = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the Notion emulator is not running; call start() first")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> str:
+        """Serve on 127.0.0.1 on a free port; return the base URL for `notion-client`."""
+        if self._server is None:
+            self._closing.clear()
+            server = _Server(("127.0.0.1", 0), _Handler)
+            server.emulator = self
+            self._server = server
+            self._thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="notion-emulator",
+                daemon=True,
+            )
+            self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and drop open connections; the workspace stays (start() again)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._closing.set()
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def close(self) -> None:
+        """Stop and close the database."""
+        self.stop()
+        self._store.close()
+
+    def __enter__(self) -> NotionEmulator:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- test controls --------------------------------------------------------------------
+
+    @property
+    def bot_user_id(self) -> str:
+        """The integration's bot user (author of every API write)."""
+        return self._workspace.bot_id
+
+    @property
+    def person_user_id(self) -> str:
+        """The person who edits through `human_edit` and owns root pages."""
+        return self._workspace.person_id
+
+    def add_root_page(self, title: str, page_id: str | None = None, *, shared: bool = True) -> str:
+        """A workspace page shared with the integration (unless `shared` is false: then the
+        API answers 404 for it and everything in it); returns its id. An existing id is
+        returned unchanged."""
+        with self._store.transaction():
+            return self._workspace.add_root_page(title, page_id, shared)
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def inject(
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        route: str | None = None,
+        retry_after: int | None = None,
+        commit: bool = False,
+        delay: float = 0.0,
+    ) -> None:
+        """Make the next `times` requests matching `method`/`route` answer `status` with
+        Notion's error body for it. `commit` performs the request first (a write committed
+        although the client sees an error; a 503 then carries `additional_data`); `delay`
+        sleeps before answering. A status below 400 only delays a normal answer."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        route_method, template = _normalize_route(route) if route else (None, None)
+        wanted = (method or route_method or "").upper() or None
+        fault = _Fault(status, times, wanted, template, retry_after, commit, delay)
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def human_edit(self, block_or_page_id: str, **changes: Any) -> None:
+        """Edit like a person in the Notion UI: the change is authored by a person user and
+        bumps `last_edited_time` of the block and of its page.
+
+        Blocks: `text="..."` (or `rich_text=` text or request rich text) and any field of the
+        block's type in request form (`checked=True`, `language="yaml"`, ...). Pages:
+        `title="..."`, `icon="emoji"` or an icon object, `properties={...}` (rows).
+        Both: `in_trash=True/False`."""
+        with self._store.transaction():
+            self._workspace.human_edit(block_or_page_id, changes)
+
+    # -- request handling -----------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+        """Answer one HTTP request (`headers` with lower-case names)."""
+        request_id = new_id()
+        parts = urlsplit(target)
+        route = match_route(parts.path)
+        with self._lock:
+            self.requests[(method, route[0] if route else parts.path)] += 1
+        try:
+            payload = self._process(method, route, parts.query, headers, body)
+        except Invalid as problem:
+            return _error_response(problem.to_api_error(), request_id)
+        except ApiError as error:
+            return _error_response(error, request_id)
+        except Exception as exc:  # an emulator bug: answer like an unexpected Notion failure
+            failure = ApiError(500, "internal_server_error", f"Emulator failure: {exc!r}")
+            return _error_response(failure, request_id)
+        return Response(200, {**payload, "request_id": request_id})
+
+    def _process(
+        self,
+        method: str,
+        route: tuple[str, str | None] | None,
+        query_string: str,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> dict[str, Any]:
+        template = route[0] if route else ""
+        if self._bucket is not None:
+            wait = self._bucket.take()
+            if wait > 0:
+                raise rate_limited(max(1, math.ceil(wait)))
+        fault = self._take_fault(method, template)
+        if fault is not None and not fault.commit and fault.status >= 400:
+            self._closing.wait(fault.delay)
+            raise fault.error(method, template, None)
+        version = headers.get("notion-version")
+        if version is None:
+            raise ApiError(
+                400,
+                "missing_version",
+                "Notion-Version header failed validation: "
+                "Notion-Version header should be defined, instead was `undefined`.",
+            )
+        if version not in SUPPORTED_VERSIONS:
+            raise ApiError(
+                400,
+                "validation_error",
+                "Notion-Version header failed validation: "
+                f"Notion-Version header should be one of {list(SUPPORTED_VERSIONS)} "
+                f"in this emulator, instead was `{json.dumps(version)}`.",
+            )
+        if headers.get("authorization") != f"Bearer {self.token}":
+            raise ApiError(401, "unauthorized", "API token is invalid.")
+        if route is None:
+            raise ApiError(400, "invalid_request_url", "Invalid request URL.")
+        if method not in ROUTES[template]:
+            raise ApiError(405, "invalid_request", f"Unsupported request: {method} {template}.")
+        object_id = _path_id(template, route[1])
+        if len(body) > MAX_PAYLOAD_BYTES:
+            raise ApiError(
+                413,
+                "validation_error",
+                f"Request body too large: {len(body)} bytes, "
+                f"more than the limit of {MAX_PAYLOAD_BYTES} bytes.",
+            )
+        data: Any = None
+        if method in ("POST", "PATCH"):
+            try:
+                data = json.loads(body) if body.strip() else {}
+            except ValueError:
+                raise ApiError(400, "invalid_json", "Error parsing JSON body.") from None
+        query = {key: values[-1] for key, values in parse_qs(query_string).items()}
+        result = self._dispatch(method, template, object_id, query, data, version)
+        if fault is not None:
+            self._closing.wait(fault.delay)
+            if fault.status >= 400:
+                raise fault.error(method, template, result)
+        return result
+
+    def _take_fault(self, method: str, route: str) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(method, route):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _dispatch(
+        self,
+        method: str,
+        template: str,
+        object_id: str | None,
+        query: dict[str, str],
+        data: Any,
+        version: str,
+    ) -> dict[str, Any]:
+        call = self._handler(method, template, object_id or "", query, data, version)
+        scope: str | None = None
+        if method != "GET" and template not in READ_ONLY_POSTS:
+            with self._store.transaction():
+                scope = self._workspace.lock_scope(template, object_id, data)
+        if scope is None:
+            with self._store.transaction():
+                return call()
+        lock = self._page_lock(scope)
+        if not lock.acquire(blocking=False):
+            raise ApiError(409, "conflict_error", ERRORS[409][1])
+        try:
+            with self._store.transaction():
+                result = call()
+            if self.write_latency > 0:
+                self._closing.wait(self.write_latency)
+            return result
+        finally:
+            lock.release()
+
+    def _page_lock(self, page_id: str) -> threading.Lock:
+        with self._lock:
+            return self._page_locks.setdefault(page_id, threading.Lock())
+
+    def _handler(
+        self,
+        method: str,
+        template: str,
+        oid: str,
+        query: dict[str, str],
+        data: Any,
+        version: str,
+    ) -> Callable[[], dict[str, Any]]:
+        ws = self._workspace
+        handlers: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
+            ("GET", "/v1/users/me"): ws.bot,
+            ("GET", "/v1/users"): ws.users,
+            ("GET", "/v1/users/{id}"): lambda: ws.user(oid),
+            ("POST", "/v1/pages"): lambda: ws.create_page(data, version),
+            ("GET", "/v1/pages/{id}"): lambda: ws.get_page(oid, version),
+            ("PATCH", "/v1/pages/{id}"): lambda: ws.update_page(oid, data, version),
+            ("GET", "/v1/blocks/{id}"): lambda: ws.get_block(oid, version),
+            ("PATCH", "/v1/blocks/{id}"): lambda: ws.update_block(oid, data, version),
+            ("DELETE", "/v1/blocks/{id}"): lambda: ws.delete_block(oid, version),
+            ("GET", "/v1/blocks/{id}/children"): lambda: ws.list_children(oid, query, version),
+            ("PATCH", "/v1/blocks/{id}/children"): lambda: ws.append_children(oid, data, version),
+            ("POST", "/v1/databases"): lambda: ws.create_database(data, version),
+            ("GET", "/v1/databases/{id}"): lambda: ws.get_database(oid, version),
+            ("PATCH", "/v1/databases/{id}"): lambda: ws.update_database(oid, data, version),
+            ("POST", "/v1/data_sources"): lambda: ws.create_data_source(data, version),
+            ("GET", "/v1/data_sources/{id}"): lambda: ws.get_data_source(oid, version),
+            ("PATCH", "/v1/data_sources/{id}"): lambda: ws.update_data_source(oid, data, version),
+            ("POST", "/v1/data_sources/{id}/query"): (
+                lambda: ws.query_data_source(oid, data, version)
+            ),
+            ("POST", "/v1/search"): lambda: ws.search(data, version),
+        }
+        return handlers[(method, template)]
+
+
+def _path_id(template: str, raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    normalized = normalize_id(raw)
+    if normalized is None:
+        name = _ID_NAMES.get(template.split("/")[2], "id")
+        raise ApiError(
+            400,
+            "validation_error",
+            f"path failed validation: path.{name} should be "
+            f"a valid uuid, instead was `{json.dumps(raw)}`.",
+        )
+    return normalized
+
+
+def _error_response(error: ApiError, request_id: str) -> Response:
+    payload: dict[str, Any] = {
+        "object": "error",
+        "status": error.status,
+        "code": error.code,
+        "message": error.message,
+        "request_id": request_id,
+    }
+    if error.additional_data is not None:
+        payload["additional_data"] = error.additional_data
+    return Response(error.status, payload, dict(error.headers))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    emulator: NotionEmulator
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End kept-alive connections, so clients see the emulator gone."""
+        with self.connections_lock:
+            for connection in list(self.connections):
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else each small answer waits for a delayed ACK (~40 ms)
+    timeout = 120
+    server: _Server
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        response = self.server.emulator.handle(self.command, self.path, headers, body)
+        data = json.dumps(response.payload, ensure_ascii=False).encode("utf-8")
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client gave up (a timeout) before the answer
+            self.close_connection = True
+
+    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return

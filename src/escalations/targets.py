@@ -1,0 +1,136 @@
+"""Publishing targets (sync/targets.yaml) and the sessions that reach them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from notion_client import APIResponseError, Client
+
+from escalations.errors import EscalationsError
+from escalations.load import load_document
+from escalations.notion.http import Transport
+from escalations.notion.target import Handbook
+from escalations.problems import render_text
+from escalations.schema import check_document
+
+SANDBOX_DIR = Path(".escalations") / "sandbox"
+"""Where the sandbox emulators keep their state, relative to the working directory."""
+SANDBOX_TOKEN = "sandbox-token"
+"""The sandbox emulator's token: not a secret, it opens nothing but a local emulator."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotionSettings:
+    parent_page: str
+    database: str
+    base_url: str | None
+    requests_per_second: float
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    name: str
+    description: str
+    sandbox: bool
+    notion: NotionSettings | None
+
+
+def load_targets(path: Path) -> dict[str, Target]:
+    """The targets of sync/targets.yaml; problems in the file are one clear error."""
+    if not path.is_file():
+        raise EscalationsError(f"{path} not found; create it (see the README, 'Publishing').")
+    document, problems = load_document(path, "targets", str(path))
+    if document is not None:
+        problems += check_document(document)
+    if document is None or problems:
+        raise EscalationsError(f"{path} is not valid:\n{render_text(problems, 1)}")
+    return {name: _target(name, data) for name, data in document.data["targets"].items()}
+
+
+def _target(name: str, data: dict[str, Any]) -> Target:
+    notion = data.get("notion")
+    return Target(
+        name,
+        data.get("description", ""),
+        data.get("sandbox", False),
+        NotionSettings(
+            notion["parent_page"],
+            notion["database"],
+            notion.get("base_url"),
+            float(notion.get("requests_per_second", 3)),
+        )
+        if notion
+        else None,
+    )
+
+
+def choose(targets: dict[str, Target], name: str) -> Target:
+    if name not in targets:
+        raise EscalationsError(
+            f"no target named '{name}' in sync/targets.yaml; the targets are: "
+            f"{', '.join(sorted(targets))}."
+        )
+    return targets[name]
+
+
+@dataclass(frozen=True, slots=True)
+class NotionSession:
+    handbook: Handbook
+    transport: Transport
+
+
+@contextmanager
+def notion_session(target: Target, *, rate: float | None = None) -> Iterator[NotionSession]:
+    """A Handbook reached through notion-client: the sandbox emulator for a sandbox target,
+    else Notion (or the target's base_url) with NOTION_TOKEN."""
+    settings = target.notion
+    if settings is None:
+        raise EscalationsError(f"target '{target.name}' has no notion settings.")
+    transport = Transport(rate=rate if rate is not None else settings.requests_per_second)
+    if target.sandbox:
+        from escalations.sandbox.notion import NotionEmulator
+
+        SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
+        emulator = NotionEmulator(SANDBOX_DIR / "notion.sqlite", token=SANDBOX_TOKEN)
+        base_url = emulator.start()
+        try:
+            page_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox:{settings.parent_page}"))
+            client = _client(SANDBOX_TOKEN, base_url, transport)
+            _ensure_root(client, emulator, page_id, settings.parent_page)
+            handbook = Handbook(client, parent_page=page_id, title=settings.database)
+            yield NotionSession(handbook, transport)
+        finally:
+            emulator.stop()
+        return
+    token = os.environ.get("NOTION_TOKEN")
+    if not token:
+        raise EscalationsError(
+            "NOTION_TOKEN is not set; export the internal integration's secret "
+            "(Notion: Settings > Connections > Develop or manage integrations)."
+        )
+    client = _client(token, settings.base_url or "https://api.notion.com", transport)
+    yield NotionSession(
+        Handbook(client, parent_page=settings.parent_page, title=settings.database), transport
+    )
+
+
+def _client(token: str, base_url: str, transport: Transport) -> Client:
+    http = httpx.Client(transport=transport, timeout=httpx.Timeout(60.0))
+    # notion-client logs each failed request; our own message says what failed and what to do.
+    options = {"auth": token, "base_url": base_url, "retry": False, "log_level": logging.ERROR}
+    return Client(options, client=http)
+
+
+def _ensure_root(client: Client, emulator: Any, page_id: str, title: str) -> None:
+    try:
+        client.pages.retrieve(page_id=page_id)
+    except APIResponseError:
+        emulator.add_root_page(title, page_id=page_id)
