@@ -250,3 +250,42 @@ def test_cli_plan_and_apply_on_the_sandbox_target(
     again = cli("plan", *framework, "--detailed-exitcode", "--format", "json")
     assert again.code == 0, again.out
     assert '"create": 0' in again.out
+
+
+def test_a_deleted_database_is_created_again(
+    emulator: NotionEmulator, handbook: Handbook, framework: Framework
+) -> None:
+    observed = publish(handbook, framework)
+    assert observed.database_id is not None
+    handbook.client.blocks.delete(block_id=observed.database_id)  # someone deleted it
+    changes = plan_changes(framework, handbook.observe(), allow_delete=False, force=False)
+    assert changes[0].kind == "database" and changes[0].action == "create"
+    again = publish(handbook, framework)
+    assert again.database_id != observed.database_id
+    assert pending(handbook, framework) == []
+
+
+def test_a_real_target_needs_notion_token(
+    tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOTION_TOKEN", raising=False)
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(
+        "targets:\n  production:\n    notion: {parent_page: abc, database: Handbook}\n"
+    )
+    result = cli(
+        "plan", "--framework", str(FRAMEWORK), "--target", "production",
+        "--targets-file", str(targets),
+    )  # fmt: skip
+    assert result.code == 1
+    assert result.err.startswith("error: NOTION_TOKEN is not set")
+
+    missing = cli("plan", "--framework", str(FRAMEWORK), "--target", "staging",
+                  "--targets-file", str(targets))  # fmt: skip
+    assert missing.code == 1
+    assert "no target named 'staging'" in missing.err
+
+    targets.write_text("targets:\n  production:\n    notion: {parent_pgae: abc}\n")
+    broken = cli("plan", "--framework", str(FRAMEWORK), "--targets-file", str(targets))
+    assert broken.code == 1
+    assert "unknown key 'parent_pgae'" in broken.err and "did you mean 'parent_page'" in broken.err
