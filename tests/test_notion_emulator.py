@@ -889,3 +889,118 @@ def test_human_edit_marks_a_person_as_last_editor() -> None:
         assert renamed["properties"]["title"]["title"][0]["plain_text"] == "Renamed"
         with pytest.raises(ValueError):
             notion.human_edit(block["id"], colour="red")
+
+
+def test_inject_checks_its_route_and_matches_method(notion: NotionEmulator, root: str) -> None:
+    with pytest.raises(ValueError, match="unknown route"):
+        notion.inject(500, route="/v1/block/{id}")
+    notion.inject(500, route="blocks/{block_id}/children", method="get")
+    client = make_client(notion)
+    page = new_page(client, root, children=[para("x")])  # not a GET: untouched
+    assert api_error(lambda: client.blocks.children.list(block_id=page["id"])).status == 500
+    assert len(children_of(client, page["id"])) == 1
+
+
+def test_empty_body_and_newer_version_shapes(notion: NotionEmulator, root: str) -> None:
+    client = make_client(notion)
+    empty = api_error(lambda: client.request(path="pages", method="POST", body={}))
+    assert str(empty) == (
+        "body failed validation: body.parent should be defined, instead was `undefined`."
+    )
+    newer = make_client(notion, notion_version="2026-03-11")
+    page = newer.pages.create(parent={"page_id": root}, properties={"title": [text("New")]})
+    assert "archived" not in page and page["in_trash"] is False
+    block = newer.blocks.retrieve(block_id=page["id"])
+    assert block["type"] == "child_page" and "archived" not in block
+    old = client.pages.retrieve(page_id=page["id"])
+    assert old["archived"] is False
+
+
+def test_search_paginates_and_filters(client: Client, root: str) -> None:
+    for i in range(5):
+        new_page(client, root, f"Runbook {i}")
+    new_page(client, root, "Glossary")
+    first = client.search(query="runbook", page_size=2)
+    assert len(first["results"]) == 2 and first["has_more"] is True
+    assert first["type"] == "page_or_data_source" and first["page_or_data_source"] == {}
+    everything = collect_paginated_api(client.search, query="runbook", page_size=2)
+    assert sorted(p["properties"]["title"]["title"][0]["plain_text"] for p in everything) == [
+        f"Runbook {i}" for i in range(5)
+    ]
+    bad = api_error(lambda: client.search(filter={"property": "object", "value": "database"}))
+    assert bad.code == "validation_error"
+    assert '`"page"` or `"data_source"`' in str(bad)
+
+
+def test_human_edit_of_a_row_and_a_trashed_block(notion: NotionEmulator, client: Client) -> None:
+    root = notion.add_root_page("Root")
+    database = client.databases.create(
+        parent={"page_id": root},
+        title=[text("Docs")],
+        initial_data_source={"properties": {"Name": {"title": {}}, "Hash": {"rich_text": {}}}},
+    )
+    source = database["data_sources"][0]["id"]
+    row = client.pages.create(
+        parent={"data_source_id": source},
+        properties={"Name": {"title": [text("Doc")]}, "Hash": {"rich_text": [text("abc")]}},
+        children=[para("body")],
+    )
+    notion.human_edit(row["id"], properties={"Hash": {"rich_text": [text("edited")]}})
+    reread = client.pages.retrieve(page_id=row["id"])
+    assert reread["properties"]["Hash"]["rich_text"][0]["plain_text"] == "edited"
+    assert reread["last_edited_by"]["id"] == notion.person_user_id
+    [block] = children_of(client, row["id"])
+    notion.human_edit(block["id"], in_trash=True)
+    assert children_of(client, row["id"]) == []
+    with pytest.raises(KeyError):
+        notion.human_edit("0" * 32, text="x")
+
+
+def test_data_source_schema_changes_keep_values(client: Client, root: str) -> None:
+    database = client.databases.create(
+        parent={"page_id": root},
+        title=[text("Rows")],
+        initial_data_source={
+            "properties": {"Title": {"title": {}}, "Severity": {"number": {}}, "Note": {"url": {}}}
+        },
+    )
+    source = database["data_sources"][0]["id"]
+    row = client.pages.create(
+        parent={"data_source_id": source},
+        properties={"Title": [text("r")], "Severity": {"number": 2}, "Note": {"url": "x"}},
+    )
+    changed = client.data_sources.update(
+        data_source_id=source,
+        properties={"Severity": {"name": "Priority"}, "Note": None, "Tags": {"rich_text": {}}},
+    )
+    assert list(changed["properties"]) == ["Title", "Priority", "Tags"]
+    properties = client.pages.retrieve(page_id=row["id"])["properties"]
+    assert properties["Priority"]["number"] == 2
+    assert properties["Tags"] == {
+        "id": changed["properties"]["Tags"]["id"],
+        "type": "rich_text",
+        "rich_text": [],
+    }
+    assert "Note" not in properties
+    title = api_error(
+        lambda: client.data_sources.update(data_source_id=source, properties={"Title": None})
+    )
+    assert title.code == "validation_error"
+    second_title = api_error(
+        lambda: client.data_sources.update(
+            data_source_id=source, properties={"Other": {"title": {}}}
+        )
+    )
+    assert second_title.code == "validation_error"
+
+
+def test_link_url_length_limit(client: Client, root: str) -> None:
+    url = "https://example.com/" + "a" * 1981
+    run = {"type": "text", "text": {"content": "long", "link": {"url": url}}}
+    error = api_error(
+        lambda: new_page(client, root, children=[{"paragraph": {"rich_text": [run]}}])
+    )
+    assert str(error) == (
+        "body failed validation: body.children[0].paragraph.rich_text[0].text.link.url.length "
+        "should be ≤ `2000`, instead was `2001`."
+    )

@@ -1,39 +1,49 @@
 """A local emulator of the Notion API subset the publisher uses, served over loopback HTTP.
 
-`notion-client` talks to it unchanged through `base_url`. It answers with the structure of the
-recorded real traffic, enforces Notion's request limits with Notion's error bodies, rejects
-concurrent writes to one page with 409, rate-limits with a token bucket, can inject faults, and
-keeps its workspace in SQLite (in memory, or in a file that a later emulator reopens).
+`notion-client` talks to it unchanged through `base_url`:
 
     with NotionEmulator() as notion:
         root = notion.add_root_page("Handbook")
         client = notion_client.Client(auth=notion.token, base_url=notion.base_url)
+
+Responses have the structure of the recorded real traffic (Notion-Version 2025-09-03;
+2026-03-11 is accepted too: `position` instead of `after`, no `archived` key). Routes are in
+`ROUTES`. Requests are validated with Notion's limits and messages: 100 elements per array,
+2000 characters per text and link, two levels of nested children per request, 1000 blocks and
+500 KB per request, absolute http(s)/mailto links, block types and their fields, property values
+against the data source's schema. Unknown or unshared ids answer 404, a wrong token 401; writes
+to a page while another write to it runs answer 409; `rate_per_second` adds a token bucket (429
+with Retry-After); `inject` scripts faults. The workspace lives in SQLite: in memory, or in a
+file that a later emulator reopens.
+
+Emulator choices where Notion's behaviour is not documented: API writes to blocks bump the
+containing page's `last_edited_time`; deleting an already trashed block answers 400 like any
+edit of a trashed block; some messages (table row width, block count, 413, `after` not a
+sibling, 503 `retry_guidance` values) are worded by the emulator.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import re
-import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from escalations.sandbox.notion_http import LoopbackServer, Response
 from escalations.sandbox.notion_shapes import MAX_PAYLOAD_BYTES, ApiError, Invalid
 from escalations.sandbox.notion_store import Store, new_id, normalize_id
 from escalations.sandbox.notion_workspace import Workspace
 
-__all__ = ["SUPPORTED_VERSIONS", "NotionEmulator"]
+__all__ = ["ROUTES", "SUPPORTED_VERSIONS", "NotionEmulator", "Response"]
 
 SUPPORTED_VERSIONS = ("2025-09-03", "2026-03-11")
 
@@ -89,13 +99,6 @@ RETRY_NOT_COMMITTED = "not_committed_safe_to_retry"
 
 
 @dataclass
-class Response:
-    status: int
-    payload: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class _Fault:
     status: int
     remaining: int
@@ -111,11 +114,12 @@ class _Fault:
         )
 
     def error(self, method: str, route: str, result: dict[str, Any] | None) -> ApiError:
+        """The error answer; `result` is the committed write's answer, if it was performed."""
+        if self.status == 429:
+            return rate_limited(self.retry_after or 1)
         code, message = ERRORS.get(self.status, ("internal_server_error", "Unexpected error."))
         headers: dict[str, str] = {}
         extra: dict[str, Any] | None = None
-        if self.status == 429:
-            return rate_limited(self.retry_after or 1)
         if self.retry_after is not None:
             headers["Retry-After"] = str(self.retry_after)
         is_write = method != "GET" and route not in READ_ONLY_POSTS
@@ -227,7 +231,7 @@ class NotionEmulator:
         self._lock = threading.Lock()
         self._page_locks: dict[str, threading.Lock] = {}
         self._closing = threading.Event()
-        self._server: _Server | None = None
+        self._server: LoopbackServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -242,8 +246,7 @@ class NotionEmulator:
         """Serve on 127.0.0.1 on a free port; return the base URL for `notion-client`."""
         if self._server is None:
             self._closing.clear()
-            server = _Server(("127.0.0.1", 0), _Handler)
-            server.emulator = self
+            server = LoopbackServer(self.handle)
             self._server = server
             self._thread = threading.Thread(
                 target=server.serve_forever,
@@ -531,59 +534,3 @@ def _error_response(error: ApiError, request_id: str) -> Response:
     if error.additional_data is not None:
         payload["additional_data"] = error.additional_data
     return Response(error.status, payload, dict(error.headers))
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    emulator: NotionEmulator
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.connections_lock:
-            self.connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.connections_lock:
-            self.connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """End kept-alive connections, so clients see the emulator gone."""
-        with self.connections_lock:
-            for connection in list(self.connections):
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # else each small answer waits for a delayed ACK (~40 ms)
-    timeout = 120
-    server: _Server
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        response = self.server.emulator.handle(self.command, self.path, headers, body)
-        data = json.dumps(response.payload, ensure_ascii=False).encode("utf-8")
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:  # the client gave up (a timeout) before the answer
-            self.close_connection = True
-
-    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return

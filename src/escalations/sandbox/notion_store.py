@@ -1,8 +1,9 @@
 """SQLite storage of the Notion emulator: one table of JSON documents keyed by id.
 
-Every object (page, block, database, data source) is a row `(id, kind, parent_id, position, doc)`.
-`parent_id` + `position` give the order of a block's or page's children; `doc` is the object's
-own state as JSON. With no path the database lives in memory.
+Every object (kind "page", "block", "database" or "data_source") is a row
+`(id, kind, parent_id, position, doc)`: `parent_id` + `position` give the order of a block's or
+page's children; `doc` is the object's own state as JSON. With no path the database lives in
+memory.
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-KINDS = ("page", "block", "database", "data_source")
-"""Kinds of stored objects."""
 
 CHILD_KINDS = ("page", "block", "database")
 """Kinds that appear among a page's or block's children (as blocks)."""

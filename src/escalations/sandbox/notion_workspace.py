@@ -9,24 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from escalations.sandbox.notion_blocks import (
+    NewBlock,
+    can_have_children,
+    check_row_width,
+    parse_children,
+    parse_payload,
+)
 from escalations.sandbox.notion_databases import DatabaseEndpoints
 from escalations.sandbox.notion_properties import parse_title, parse_values
 from escalations.sandbox.notion_shapes import (
     MISSING,
+    ApiError,
     Context,
     Invalid,
-    NewBlock,
-    can_have_children,
     check_keys,
-    check_row_width,
     expect_bool,
     expect_enum,
     expect_id,
     expect_object,
-    parse_children,
     parse_cover,
     parse_icon,
-    parse_payload,
     required,
     show,
     text_run,
@@ -132,7 +135,7 @@ class Workspace(DatabaseEndpoints):
         }
         record = Record(new_id(), "page", parent.id, position, doc)
         self.store.put(record)
-        self.insert_blocks(record.id, children, None)
+        self.insert_blocks(record.id, children, MISSING)
         if parent.kind == "page":
             self.touch(parent, self.bot_id)
         return self.render_page(record, version)
@@ -382,8 +385,10 @@ class Workspace(DatabaseEndpoints):
                 record.doc["payload"].update(
                     parse_payload(kind, raw, f"human_edit.{kind}", ctx, create=False)
                 )
-        except Invalid as error:
-            raise ValueError(error.to_api_error("human_edit").message) from error
+        except Invalid as problem:
+            raise ValueError(problem.to_api_error("human_edit").message) from problem
+        except ApiError as error:
+            raise ValueError(error.message) from error
         self.touch(record, self.person_id)
         if record.kind != "page":
             self.touch_container(record, self.person_id)
