@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from escalations.cli import main
+from escalations.model import Framework
+from escalations.validate import validate_framework
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORK = ROOT / "framework"
@@ -58,6 +60,14 @@ def cli(
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def framework() -> Framework:
+    """The example framework's model."""
+    model = validate_framework(FRAMEWORK).framework
+    assert model is not None
+    return model
 
 
 @pytest.fixture

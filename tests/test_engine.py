@@ -14,16 +14,8 @@ from escalations.conditions import Leaf, holds
 from escalations.evaluate import Engine
 from escalations.model import Framework
 from escalations.tickets import Ticket, make_ticket
-from escalations.validate import validate_framework
 
 from .conftest import FRAMEWORK, Result
-
-
-@pytest.fixture(scope="module")
-def framework() -> Framework:
-    model = validate_framework(FRAMEWORK).framework
-    assert model is not None
-    return model
 
 
 def at(text: str) -> datetime:

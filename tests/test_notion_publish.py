@@ -24,18 +24,10 @@ from escalations.notion.target import (
 )
 from escalations.plan import PENDING
 from escalations.sandbox.notion import NotionEmulator
-from escalations.validate import validate_framework
 
 from .conftest import FRAMEWORK, Result
 
 TOKEN = "test-token"
-
-
-@pytest.fixture(scope="module")
-def framework() -> Framework:
-    model = validate_framework(FRAMEWORK).framework
-    assert model is not None
-    return model
 
 
 @pytest.fixture

@@ -24,13 +24,6 @@ AS_OF = "2026-11-02T00:00:00Z"
 
 
 @pytest.fixture(scope="module")
-def framework() -> Framework:
-    model = validate_framework(FRAMEWORK).framework
-    assert model is not None
-    return model
-
-
-@pytest.fixture(scope="module")
 def export(framework: Framework, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tickets") / "tickets.csv"
     write_tickets(framework, path, count=3000, seed=11)

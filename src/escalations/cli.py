@@ -18,14 +18,14 @@ from escalations.durations import parse_datetime
 from escalations.errors import EscalationsError
 from escalations.explain import explain_case
 from escalations.model import Framework
-from escalations.notion.target import apply_changes, plan_changes
 from escalations.plan import Plan
 from escalations.problems import Severity, render_github, render_json, render_text
+from escalations.publish import publication
 from escalations.revision import framework_at, temporary_directory
 from escalations.simulate import compile_sql
 from escalations.simulate import simulate as run_simulation
 from escalations.synthetic import write_tickets
-from escalations.targets import choose, load_targets, notion_session
+from escalations.targets import choose, load_targets
 from escalations.testing import run_cases
 from escalations.tickets_file import connect, load_tickets
 from escalations.validate import validate_framework
@@ -219,12 +219,9 @@ def plan(
     """Show what apply would change in Notion, without changing anything."""
     model = _load(framework)
     chosen = choose(load_targets(targets_file), target)
-    with notion_session(chosen) as session:
-        observed = session.handbook.observe()
-        changes = plan_changes(model, observed, allow_delete=allow_delete, force=force)
-    result = Plan(tuple(changes))
-    typer.echo(_render_plan(result, output))
-    if detailed_exitcode and result.changes:
+    with publication(model, chosen, allow_delete=allow_delete, force=force) as planned:
+        typer.echo(_render_plan(planned.plan, output))
+    if detailed_exitcode and planned.plan.changes:
         raise typer.Exit(2)
 
 
@@ -241,25 +238,17 @@ def apply(
     """Publish the framework: create, update and (with --allow-delete) trash Notion pages."""
     model = _load(framework)
     chosen = choose(load_targets(targets_file), target)
-    with notion_session(chosen) as session:
-        observed = session.handbook.observe()
-        changes = plan_changes(model, observed, allow_delete=allow_delete, force=force)
-        result = Plan(tuple(changes))
-        typer.echo(_render_plan(result, ReportFormat.text))
-        if not result.pending:
+    with publication(model, chosen, allow_delete=allow_delete, force=force) as planned:
+        typer.echo(_render_plan(planned.plan, ReportFormat.text))
+        pending = planned.plan.pending
+        if not pending:
             return
         if not yes:
             _confirm(chosen.name)
-        steps = sum(2 if c.action == "create" else 1 for c in result.pending if c.kind == "page")
+        steps = sum(2 if c.action == "create" else 1 for c in pending if c.kind == "page")
         with typer.progressbar(length=steps, label="publishing", file=sys.stderr) as bar:
-            apply_changes(
-                session.handbook, model, observed, changes, progress=lambda _: bar.update(1)
-            )
-        counts = session.transport.counts
-        typer.echo(
-            f"applied {len(result.pending)} changes to {chosen.name} "
-            f"({counts['read']} reads, {counts['write']} writes)"
-        )
+            reads, writes = planned.apply(progress=lambda _: bar.update(1))
+    typer.echo(f"applied {len(pending)} changes to {chosen.name} ({reads} reads, {writes} writes)")
 
 
 def _confirm(target: str) -> None:

@@ -93,11 +93,7 @@ def _markdown(body: str, source: str, url_of: UrlOf, sources: dict[str, str]) ->
 
 
 def _rich(text: str, url: str | None = None) -> Rich:
-    items = rich_text(text)
-    if url:
-        for item in items:
-            item["text"]["link"] = {"url": url}
-    return items
+    return rich_text(text, link=url)
 
 
 def _paragraph(*parts: Rich) -> Block:
