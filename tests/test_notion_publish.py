@@ -281,3 +281,19 @@ def test_a_real_target_needs_notion_token(
     broken = cli("plan", "--framework", str(FRAMEWORK), "--targets-file", str(targets))
     assert broken.code == 1
     assert "unknown key 'parent_pgae'" in broken.err and "did you mean 'parent_page'" in broken.err
+
+
+def test_an_unreachable_notion_is_one_clear_line(
+    tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTION_TOKEN", "secret-value-never-printed")
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(
+        "targets:\n  local:\n    notion: {parent_page: abc, database: Handbook, "
+        "base_url: 'http://127.0.0.1:9'}\n"
+    )
+    result = cli("plan", "-f", str(FRAMEWORK), "-t", "local", "--targets-file", str(targets))
+    assert result.code == 1
+    assert result.err.startswith("error: cannot reach 127.0.0.1")
+    assert "secret-value-never-printed" not in result.out + result.err
+    assert "Traceback" not in result.err

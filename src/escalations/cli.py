@@ -9,7 +9,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
+from notion_client import APIResponseError
 
 from escalations import __version__, testing
 from escalations import plan as plans
@@ -287,12 +289,25 @@ def _load(directory: Path, label: str = "the framework") -> Framework:
     return result.framework
 
 
+def _host(exc: httpx.HTTPError) -> str:
+    try:
+        return str(exc.request.url.host)
+    except RuntimeError:  # an error raised before any request was made
+        return "the remote"
+
+
 def main() -> None:
     """Entry point: one line for an expected failure (exit 1), a traceback only for a bug (3)."""
     try:
         app()
     except EscalationsError as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except APIResponseError as exc:
+        typer.echo(f"error: Notion answered {exc.status} {exc.code}: {exc}", err=True)
+        sys.exit(1)
+    except httpx.HTTPError as exc:
+        typer.echo(f"error: cannot reach {_host(exc)}: {exc}; check the network.", err=True)
         sys.exit(1)
     except Exception:
         traceback.print_exc()

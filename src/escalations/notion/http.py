@@ -9,16 +9,21 @@ from collections import Counter
 
 import httpx
 
+from escalations.errors import EscalationsError
+
 RETRY_STATUSES = frozenset({429, 409, 500, 502, 503, 504, 529})
 SAFE_METHODS = frozenset({"GET", "DELETE"})
 
 
-class AmbiguousWriteError(Exception):
+class AmbiguousWriteError(EscalationsError):
     """A write failed in a way that may have been committed; re-read before trying again."""
 
     def __init__(self, method: str, url: str, status: int | None) -> None:
         outcome = status or "no response"
-        super().__init__(f"{method} {url} failed ({outcome}); it may have been saved")
+        super().__init__(
+            f"{method} {url} failed ({outcome}); it may have been saved. Run apply again: it "
+            "reads what was saved and finishes the job without writing anything twice."
+        )
         self.method, self.url, self.status = method, url, status
 
 
