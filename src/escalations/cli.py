@@ -19,6 +19,7 @@ from escalations import simulate as simulation
 from escalations.durations import parse_datetime
 from escalations.errors import EscalationsError
 from escalations.explain import explain_case
+from escalations.export import write_rendering
 from escalations.model import Framework
 from escalations.plan import Plan
 from escalations.problems import Severity, render_github, render_json, render_text
@@ -270,6 +271,19 @@ def _render_plan(result: Plan, output: ReportFormat) -> str:
         ReportFormat.json: plans.render_json,
     }
     return render[output](result)
+
+
+@app.command()
+def render(
+    out: Annotated[Path, typer.Option("--out", help="The directory to write into.")],
+    framework: FrameworkOption = Path("framework"),
+) -> None:
+    """Write what apply would send, as deterministic JSON: HubSpot properties and workflows,
+    and the Notion pages. Owner ids are placeholders until a portal resolves them."""
+    files, compiled = write_rendering(_load(framework), out)
+    for note in compiled.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(f"wrote {len(files)} files to {out}")
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""Compile the framework into HubSpot ticket properties and workflows."""

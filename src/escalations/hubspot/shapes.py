@@ -1,0 +1,211 @@
+"""Every HubSpot request shape the tool sends, each with its source; unverified ones marked.
+
+Sources are the sections of ../shared/reference/hubspot-api.md ("ref §n"), which cite the
+public OpenAPI specs [SPEC], the SDK [SDK], HubSpot's documentation [DOC] and third parties
+[3P]. A shape marked UNVERIFIED has not been confirmed by a primary source: correct it here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TICKET = "0-5"
+"""Object type id of tickets (ref §3.2: widely used; DOC for 0-1..0-3)."""
+
+# ref §1.3 [DOC developers.hubspot.com/docs/api/crm/properties]: valid type -> fieldType pairs.
+FIELD_TYPES = {
+    "bool": "booleancheckbox",
+    "enumeration": "select",
+    "number": "number",
+    "datetime": "date",
+    "string": "text",
+}
+
+
+def property_group(name: str, label: str, order: int = -1) -> dict[str, Any]:
+    """PropertyGroupCreate: name, label required; displayOrder optional (ref §1.2 [SPEC])."""
+    return {"name": name, "label": label, "displayOrder": order}
+
+
+def option(value: str, label: str, order: int) -> dict[str, Any]:
+    """OptionInput: label, value, hidden required; displayOrder optional (ref §1.2 [SPEC])."""
+    return {"label": label, "value": value, "hidden": False, "displayOrder": order}
+
+
+def property_definition(
+    name: str,
+    label: str,
+    kind: str,
+    group: str,
+    description: str,
+    options: list[dict[str, Any]] | None = None,
+    *,
+    owner_picker: bool = False,
+) -> dict[str, Any]:
+    """PropertyCreate: name, label, type, fieldType, groupName required (ref §1.2 [SPEC]).
+    An owner picker is an enumeration with externalOptions and referencedObjectType OWNER."""
+    body: dict[str, Any] = {
+        "name": name,
+        "label": label,
+        "type": kind,
+        "fieldType": FIELD_TYPES[kind],
+        "groupName": group,
+        "description": description,
+    }
+    if options is not None:
+        body["options"] = options
+    if owner_picker:
+        body |= {"externalOptions": True, "referencedObjectType": "OWNER", "options": []}
+    return body
+
+
+# -- filters: ref §3.4 [SPEC PublicOrFilterBranch/PublicAndFilterBranch; operators 3P catalog] --
+
+
+def property_filter(prop: str, operation: dict[str, Any]) -> dict[str, Any]:
+    return {"filterType": "PROPERTY", "property": prop, "operation": operation}
+
+
+def operation(kind: str, operator: str, **value: Any) -> dict[str, Any]:
+    """`includeObjectsWithNoValueSet: false`: a ticket without a value never matches, which is
+    the engine's meaning of an unknown value (ref §2.1 of escalation-domain.md [3P])."""
+    body = {"operationType": kind, "operator": operator, **value}
+    body["includeObjectsWithNoValueSet"] = operator == "IS_UNKNOWN"
+    return body
+
+
+def or_of_ands(groups: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """The UI-canonical shape: an OR root whose children are AND branches (ref §3.4 [3P])."""
+    return {
+        "filterBranchType": "OR",
+        "filterBranchOperator": "OR",
+        "filters": [],
+        "filterBranches": [
+            {
+                "filterBranchType": "AND",
+                "filterBranchOperator": "AND",
+                "filterBranches": [],
+                "filters": filters,
+            }
+            for filters in groups
+        ],
+    }
+
+
+# -- flows: ref §3.2 and §3.3 [SPEC ApiPlatformFlowCreateRequest] -----------------------------
+
+
+def flow(name: str, description: str, start: str, actions: list[dict[str, Any]],
+         enrollment: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """A ticket workflow, created disabled (ref §3.5: HubSpot's own CLI pattern)."""
+    return {
+        "type": "PLATFORM_FLOW",
+        "flowType": "WORKFLOW",
+        "objectTypeId": TICKET,
+        "isEnabled": False,
+        "name": name,
+        "description": description,
+        "startActionId": start,
+        "nextAvailableActionId": str(len(actions) + 1),
+        "actions": actions,
+        "enrollmentCriteria": {
+            "type": "LIST_BASED",
+            "shouldReEnroll": False,
+            "unEnrollObjectsNotMeetingCriteria": False,
+            "reEnrollmentTriggersFilterBranches": [],
+            "listFilterBranch": enrollment,
+        },
+        "timeWindows": [],
+        "blockedDates": [],
+        "customProperties": {},
+    }
+
+
+def connection(next_id: str | None) -> dict[str, Any]:
+    return {"connection": {"edgeType": "STANDARD", "nextActionId": next_id}} if next_id else {}
+
+
+def set_property(
+    action_id: str, prop: str, value: dict[str, Any], next_id: str | None
+) -> dict[str, Any]:
+    """0-5 edit record: fields exactly `property_name` and `value` (ref §3.3 [3P x5])."""
+    return {
+        "actionId": action_id,
+        "type": "SINGLE_CONNECTION",
+        "actionTypeId": "0-5",
+        "actionTypeVersion": 0,
+        "fields": {"property_name": prop, "value": value},
+        **connection(next_id),
+    }
+
+
+def static(value: str) -> dict[str, Any]:
+    return {"type": "STATIC_VALUE", "staticValue": value}
+
+
+def now() -> dict[str, Any]:
+    return {"type": "TIMESTAMP", "timestampType": "EXECUTION_TIME"}
+
+
+def delay(action_id: str, minutes: int, next_id: str | None) -> dict[str, Any]:
+    """0-1 delay for a set amount of time (ref §3.3 [DOC] "0-1 designates a DELAY")."""
+    return {
+        "actionId": action_id,
+        "type": "SINGLE_CONNECTION",
+        "actionTypeId": "0-1",
+        "actionTypeVersion": 0,
+        "fields": {"delta": str(minutes), "time_unit": "MINUTES"},
+        **connection(next_id),
+    }
+
+
+def in_app_notification(action_id: str, user_ids: list[str], subject: str, body: str,
+                        next_id: str | None) -> dict[str, Any]:  # fmt: skip
+    """0-9 in-app notification (ref §3.3: DOC example). UNVERIFIED: whether `user_ids` wants
+    user ids or owner ids; user ids are sent (PublicOwner.userId)."""
+    return {
+        "actionId": action_id,
+        "type": "SINGLE_CONNECTION",
+        "actionTypeId": "0-9",
+        "actionTypeVersion": 0,
+        "fields": {
+            "user_ids": user_ids,
+            "delivery_method": "APP",
+            "subject": subject,
+            "body": body,
+        },
+        **connection(next_id),
+    }
+
+
+def slack_notification(action_id: str, action_type: str, channel: str, message: str,
+                       next_id: str | None) -> dict[str, Any]:  # fmt: skip
+    """UNVERIFIED: the Slack integration action is portal specific (ref §3.3: "read the id from a
+    GET after adding the action in the UI"); its type id comes from sync/targets.yaml and its
+    fields are a guess of the common shape (channel, message). Harvest both from a UI-built
+    flow and correct this function."""
+    return {
+        "actionId": action_id,
+        "type": "SINGLE_CONNECTION",
+        "actionTypeId": action_type,
+        "actionTypeVersion": 0,
+        "fields": {"channel": channel, "message": message},
+        **connection(next_id),
+    }
+
+
+def list_branch(action_id: str, name: str, branch: dict[str, Any], next_id: str) -> dict[str, Any]:
+    """LIST_BRANCH with one branch; a ticket that does not match ends the flow (no
+    defaultBranch: `defaultBranch: {}` gives HTTP 500, ref §3.3 [3P]; UNVERIFIED that omitting
+    it is accepted)."""
+    return {
+        "actionId": action_id,
+        "type": "LIST_BRANCH",
+        "listBranches": [
+            {
+                "branchName": name,
+                "filterBranch": branch,
+                "connection": {"edgeType": "STANDARD", "nextActionId": next_id},
+            }
+        ],
+    }
