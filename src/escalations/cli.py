@@ -183,6 +183,7 @@ def _instant(text: str) -> datetime:
 
 class Only(StrEnum):
     notion = "notion"
+    hubspot = "hubspot"
 
 
 TargetOption = Annotated[str, typer.Option("--target", "-t", help="A target of sync/targets.yaml.")]
@@ -195,8 +196,14 @@ AllowDeleteOption = Annotated[
 ForceOption = Annotated[
     bool,
     typer.Option(
-        "--force", help="Overwrite pages edited in Notion; allow deleting many pages at once."
+        "--force",
+        help="Overwrite what was edited by hand in Notion or HubSpot; allow deleting many "
+        "pages at once.",
     ),
+]
+EnableOption = Annotated[
+    bool,
+    typer.Option("--enable-workflows", help="Turn the HubSpot workflows on (created off)."),
 ]
 
 
@@ -218,12 +225,17 @@ def plan(
     ] = False,
     allow_delete: AllowDeleteOption = False,
     force: ForceOption = False,
+    enable_workflows: EnableOption = False,
 ) -> None:
-    """Show what apply would change in Notion, without changing anything."""
+    """Show what apply would change in Notion and HubSpot, without changing anything."""
     model = _load(framework)
     chosen = choose(load_targets(targets_file), target)
-    with publication(model, chosen, allow_delete=allow_delete, force=force) as planned:
+    options = {"allow_delete": allow_delete, "force": force, "enable_workflows": enable_workflows}
+    with publication(model, chosen, only=only, **options) as planned:
         typer.echo(_render_plan(planned.plan, output))
+        _notes(planned.notes)
+    if planned.plan.errors:
+        raise typer.Exit(1)
     if detailed_exitcode and planned.plan.changes:
         raise typer.Exit(2)
 
@@ -237,21 +249,32 @@ def apply(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     allow_delete: AllowDeleteOption = False,
     force: ForceOption = False,
+    enable_workflows: EnableOption = False,
 ) -> None:
-    """Publish the framework: create, update and (with --allow-delete) trash Notion pages."""
+    """Publish: Notion pages and HubSpot properties and workflows (created off)."""
     model = _load(framework)
     chosen = choose(load_targets(targets_file), target)
-    with publication(model, chosen, allow_delete=allow_delete, force=force) as planned:
+    options = {"allow_delete": allow_delete, "force": force, "enable_workflows": enable_workflows}
+    with publication(model, chosen, only=only, **options) as planned:
         typer.echo(_render_plan(planned.plan, ReportFormat.text))
+        _notes(planned.notes)
+        if planned.plan.errors:
+            raise EscalationsError("the plan has errors (above); nothing applied.")
         pending = planned.plan.pending
         if not pending:
             return
         if not yes:
             _confirm(chosen.name)
-        steps = sum(2 if c.action == "create" else 1 for c in pending if c.kind == "page")
+        steps = sum(2 if c.action == "create" and c.kind == "page" else 1 for c in pending)
         with typer.progressbar(length=steps, label="publishing", file=sys.stderr) as bar:
-            reads, writes = planned.apply(progress=lambda _: bar.update(1))
-    typer.echo(f"applied {len(pending)} changes to {chosen.name} ({reads} reads, {writes} writes)")
+            counts = planned.apply(progress=lambda _: bar.update(1))
+    notion = f" (Notion: {counts['read']} reads, {counts['write']} writes)" if counts else ""
+    typer.echo(f"applied {len(pending)} changes to {chosen.name}{notion}")
+
+
+def _notes(notes: tuple[str, ...]) -> None:
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
 
 
 def _confirm(target: str) -> None:

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 PENDING = ("create", "update", "delete")
 """Actions that change the remote; `drift` and `orphan` are reported, not carried out."""
 
-SYMBOLS = {"create": "+", "update": "~", "delete": "-", "drift": "!", "orphan": "?"}
+SYMBOLS = {"create": "+", "update": "~", "delete": "-", "drift": "!", "orphan": "?", "error": "x"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,10 @@ class Plan:
     changes: tuple[Change, ...]
 
     @property
+    def errors(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action == "error")
+
+    @property
     def pending(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.action in PENDING)
 
@@ -34,14 +38,21 @@ class Plan:
         return Counter(c.action for c in self.changes)
 
 
+WORDS = {
+    "create": "to create",
+    "update": "to update",
+    "delete": "to delete",
+    "drift": "drifted",
+    "orphan": "orphaned",
+    "error": "errors",
+}
+
+
 def summary(plan: Plan) -> str:
-    counts = plan.counts()
     if not plan.changes:
         return "no changes: the remote matches the framework"
-    parts = [f"{counts[a]} to {a}" for a in PENDING if counts[a]]
-    parts += [f"{counts['drift']} drifted" for _ in [0] if counts["drift"]]
-    parts += [f"{counts['orphan']} orphaned" for _ in [0] if counts["orphan"]]
-    return ", ".join(parts) if parts else "no changes"
+    counts = plan.counts()
+    return ", ".join(f"{counts[action]} {word}" for action, word in WORDS.items() if counts[action])
 
 
 def render_text(plan: Plan) -> str:
@@ -70,7 +81,7 @@ def render_markdown(plan: Plan) -> str:
 def render_json(plan: Plan) -> str:
     counts = plan.counts()
     payload = {
-        "summary": {action: counts[action] for action in (*PENDING, "drift", "orphan")},
+        "summary": {action: counts[action] for action in (*PENDING, "drift", "orphan", "error")},
         "changes": [asdict(c) for c in plan.changes],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)

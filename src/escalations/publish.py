@@ -1,41 +1,96 @@
-"""Plan and apply a publication of the framework to a target's remotes."""
+"""Plan and apply a publication of the framework to a target's remotes (Notion, HubSpot)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+from escalations.hubspot.compile import Compiled, Settings, compile_framework
+from escalations.hubspot.target import Portal, PortalState, apply_portal, plan_portal
 from escalations.model import Framework
 from escalations.notion.target import Observed, apply_changes, plan_changes
-from escalations.plan import Plan
-from escalations.targets import NotionSession, Target, notion_session
+from escalations.plan import Change, Plan
+from escalations.targets import NotionSession, Target, hubspot_session, notion_session
+
+REMOTES = ("notion", "hubspot")
+
+
+@dataclass(frozen=True, slots=True)
+class _Notion:
+    session: NotionSession
+    observed: Observed
+    changes: list[Change]
+
+
+@dataclass(frozen=True, slots=True)
+class _HubSpot:
+    portal: Portal
+    state: PortalState
+    compiled: Compiled
+    changes: list[Change]
 
 
 @dataclass(frozen=True, slots=True)
 class Publication:
-    """A target reached and read, and the plan that would make it match the framework."""
+    """A target's remotes reached and read, and the plan that makes them match."""
 
     framework: Framework
     target: Target
-    session: NotionSession
-    observed: Observed
-    plan: Plan
+    notion: _Notion | None
+    hubspot: _HubSpot | None
+    enable_workflows: bool
 
-    def apply(self, progress: Callable[[str], None] = lambda _: None) -> tuple[int, int]:
-        """Carry out the plan; return the reads and writes it took."""
-        changes = list(self.plan.changes)
-        apply_changes(self.session.handbook, self.framework, self.observed, changes,
-                      progress=progress)  # fmt: skip
-        counts = self.session.transport.counts
-        return counts["read"], counts["write"]
+    @property
+    def plan(self) -> Plan:
+        changes = [*(self.notion.changes if self.notion else []),
+                   *(self.hubspot.changes if self.hubspot else [])]  # fmt: skip
+        return Plan(tuple(changes))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.hubspot.compiled.notes if self.hubspot else ()
+
+    def apply(self, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+        """Carry out the plan, Notion first; return the Notion requests it took."""
+        counts: dict[str, Any] = {}
+        if self.notion:
+            apply_changes(self.notion.session.handbook, self.framework, self.notion.observed,
+                          self.notion.changes, progress=progress)  # fmt: skip
+            counts = dict(self.notion.session.transport.counts)
+        if self.hubspot:
+            apply_portal(self.hubspot.portal, self.hubspot.compiled, self.hubspot.state,
+                         self.hubspot.changes, enable=self.enable_workflows,
+                         progress=progress)  # fmt: skip
+        return counts
 
 
 @contextmanager
 def publication(
-    framework: Framework, target: Target, *, allow_delete: bool, force: bool
+    framework: Framework,
+    target: Target,
+    *,
+    only: str | None = None,
+    allow_delete: bool = False,
+    force: bool = False,
+    enable_workflows: bool = False,
 ) -> Iterator[Publication]:
-    with notion_session(target) as session:
-        observed = session.handbook.observe()
-        changes = plan_changes(framework, observed, allow_delete=allow_delete, force=force)
-        yield Publication(framework, target, session, observed, Plan(tuple(changes)))
+    """Reach the target's remotes (all it configures, or `only` one) and plan."""
+    with ExitStack() as stack:
+        notion = hubspot = None
+        if only in (None, "notion") and (target.notion or only == "notion"):
+            session = stack.enter_context(notion_session(target))
+            observed = session.handbook.observe()
+            changes = plan_changes(framework, observed, allow_delete=allow_delete, force=force)
+            notion = _Notion(session, observed, changes)
+        if only in (None, "hubspot") and (target.hubspot or only == "hubspot"):
+            portal = stack.enter_context(hubspot_session(target, framework))
+            state = portal.observe()
+            assert target.hubspot is not None
+            settings = Settings(target.hubspot.prefix, target.hubspot.slack_action_type)
+            compiled = compile_framework(framework, state.owners, settings)
+            changes = plan_portal(compiled, state, allow_delete=allow_delete, force=force,
+                                  enable=enable_workflows)  # fmt: skip
+            hubspot = _HubSpot(portal, state, compiled, changes)
+        yield Publication(framework, target, notion, hubspot, enable_workflows)

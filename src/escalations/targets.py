@@ -12,10 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from hubspot import HubSpot
 from notion_client import APIResponseError, Client
+from urllib3.util.retry import Retry
 
 from escalations.errors import EscalationsError
+from escalations.hubspot.target import Portal
 from escalations.load import load_document
+from escalations.model import Framework
 from escalations.notion.http import Transport
 from escalations.notion.target import Handbook
 from escalations.problems import render_text
@@ -36,11 +40,19 @@ class NotionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class HubSpotSettings:
+    prefix: str
+    slack_action_type: str | None
+    base_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     name: str
     description: str
     sandbox: bool
     notion: NotionSettings | None
+    hubspot: HubSpotSettings | None = None
 
 
 def load_targets(path: Path) -> dict[str, Target]:
@@ -57,6 +69,7 @@ def load_targets(path: Path) -> dict[str, Target]:
 
 def _target(name: str, data: dict[str, Any]) -> Target:
     notion = data.get("notion")
+    hubspot = data.get("hubspot")
     return Target(
         name,
         data.get("description", ""),
@@ -68,6 +81,13 @@ def _target(name: str, data: dict[str, Any]) -> Target:
             float(notion.get("requests_per_second", 3)),
         )
         if notion
+        else None,
+        HubSpotSettings(
+            hubspot.get("property_prefix", "esc_"),
+            hubspot.get("slack_action_type"),
+            hubspot.get("base_url"),
+        )
+        if hubspot
         else None,
     )
 
@@ -134,3 +154,45 @@ def _ensure_root(client: Client, emulator: Any, page_id: str, title: str) -> Non
         client.pages.retrieve(page_id=page_id)
     except APIResponseError:
         emulator.add_root_page(title, page_id=page_id)
+
+
+@contextmanager
+def hubspot_session(target: Target, framework: Framework) -> Iterator[Portal]:
+    """A Portal reached through hubspot-api-client: the sandbox emulator (with an owner for
+    every person of the framework) for a sandbox target, else HubSpot with
+    HUBSPOT_ACCESS_TOKEN."""
+    settings = target.hubspot
+    if settings is None:
+        raise EscalationsError(f"target '{target.name}' has no hubspot settings.")
+    if target.sandbox:
+        from escalations.sandbox.hubspot import HubSpotEmulator
+
+        SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
+        emulator = HubSpotEmulator(SANDBOX_DIR / "hubspot.sqlite", token=SANDBOX_TOKEN)
+        base_url = emulator.start()
+        try:
+            portal = Portal(_hubspot(SANDBOX_TOKEN, base_url), settings.prefix)
+            known = portal.owners()
+            for person in framework.people:
+                if person.email.lower() not in known:
+                    first, _, last = person.name.partition(" ")
+                    emulator.add_owner(person.email, first, last)
+            yield portal
+        finally:
+            emulator.stop()
+        return
+    token = os.environ.get("HUBSPOT_ACCESS_TOKEN")
+    if not token:
+        raise EscalationsError(
+            "HUBSPOT_ACCESS_TOKEN is not set; export the token of the HubSpot private app or "
+            "service key (scopes: tickets, crm.objects.owners.read, automation)."
+        )
+    yield Portal(_hubspot(token, settings.base_url or "https://api.hubapi.com"), settings.prefix)
+
+
+def _hubspot(token: str, base_url: str) -> HubSpot:
+    """Generated clients take `host`, api_request takes `base_url`; retries cover POST and
+    PATCH too (urllib3 retries only idempotent methods by default, ref §4.3)."""
+    retry = Retry(total=5, backoff_factor=0.5, status_forcelist=(429,), allowed_methods=None,
+                  respect_retry_after_header=True)  # fmt: skip
+    return HubSpot(access_token=token, host=base_url, base_url=base_url, retry=retry)

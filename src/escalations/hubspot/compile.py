@@ -36,6 +36,9 @@ class Compiled:
     properties: tuple[dict[str, Any], ...]
     flows: dict[str, dict[str, Any]]
     """Trigger id -> the create-request body of its flow."""
+    catalog: tuple[dict[str, Any], ...] = ()
+    """Custom properties the field catalog reads (custom: true): created when the portal lacks
+    them, never changed when it has them."""
     notes: tuple[str, ...] = ()
     missing_owners: tuple[str, ...] = field(default=())
     """People referenced by a path whose email is not a HubSpot owner."""
@@ -51,6 +54,7 @@ def compile_framework(
         shapes.property_group(f"{settings.prefix}escalation", "Escalation"),
         tuple(_properties(framework, settings)),
         flows,
+        tuple(_catalog(framework, settings)),
         tuple(sorted(set(builder.notes))),
         tuple(sorted(set(builder.missing))),
     )
@@ -95,6 +99,26 @@ def _properties(framework: Framework, settings: Settings) -> list[dict[str, Any]
         prop(f"{p}framework_version", "Framework version", "string", group,
              "The version of the escalation framework that escalated the ticket."),
     ]  # fmt: skip
+
+
+def _catalog(framework: Framework, settings: Settings) -> list[dict[str, Any]]:
+    kinds = {"string": "string", "number": "number", "bool": "bool", "enumeration": "enumeration",
+             "datetime": "datetime"}  # fmt: skip
+    properties = []
+    for item in framework.fields:
+        if not item.custom or item.type not in kinds:
+            continue
+        options = [shapes.option(o.hubspot, o.label, i) for i, o in enumerate(item.options)]
+        if item.type == "bool":
+            options = [shapes.option("true", "Yes", 0), shapes.option("false", "No", 1)]
+        properties.append(
+            shapes.property_definition(
+                item.hubspot_property, item.label, kinds[item.type],
+                f"{settings.prefix}escalation", item.description or item.label,
+                options if item.type in ("enumeration", "bool") else None,
+            )
+        )  # fmt: skip
+    return properties
 
 
 class _Builder:

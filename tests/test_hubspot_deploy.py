@@ -1,0 +1,185 @@
+"""Deploying to the HubSpot emulator through hubspot-api-client: converges, diffs by meaning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from escalations.errors import EscalationsError
+from escalations.hubspot.compile import Settings, compile_framework
+from escalations.hubspot.target import Portal, apply_portal, plan_portal
+from escalations.model import Framework
+from escalations.plan import PENDING
+from escalations.sandbox.hubspot import HubSpotEmulator
+from escalations.targets import _hubspot
+
+TOKEN = "hubspot-test-token"
+
+
+@pytest.fixture
+def emulator(framework: Framework) -> Iterator[HubSpotEmulator]:
+    server = HubSpotEmulator(token=TOKEN, rate_limit=None)
+    server.start()
+    for person in framework.people:
+        first, _, last = person.name.partition(" ")
+        server.add_owner(person.email, first, last)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def portal(emulator: HubSpotEmulator) -> Portal:
+    return Portal(_hubspot(TOKEN, emulator.base_url), "esc_")
+
+
+def deploy(portal: Portal, framework: Framework, **flags: bool) -> list[str]:
+    state = portal.observe()
+    compiled = compile_framework(framework, state.owners, Settings())
+    enable = flags.get("enable", False)
+    allow_delete, force = flags.get("allow_delete", False), flags.get("force", False)
+    changes = plan_portal(compiled, state, allow_delete=allow_delete, force=force, enable=enable)
+    apply_portal(portal, compiled, state, changes, enable=enable)
+    return [f"{c.action} {c.kind} {c.key}" for c in changes]
+
+
+def pending(portal: Portal, framework: Framework, **flags: bool) -> list[str]:
+    state = portal.observe()
+    compiled = compile_framework(framework, state.owners, Settings())
+    changes = plan_portal(compiled, state, allow_delete=False, force=False, **flags)
+    return [
+        f"{c.action} {c.kind} {c.key}" for c in changes if c.action in (*PENDING, "drift", "error")
+    ]
+
+
+def writes(emulator: HubSpotEmulator) -> int:
+    return sum(n for (method, _), n in emulator.requests.items() if method != "GET")
+
+
+def reads(emulator: HubSpotEmulator) -> int:
+    return sum(n for (method, _), n in emulator.requests.items() if method == "GET")
+
+
+def test_deploying_twice_leaves_nothing_to_do(
+    emulator: HubSpotEmulator, portal: Portal, framework: Framework
+) -> None:
+    first = deploy(portal, framework)
+    assert "create group esc_escalation" in first
+    assert sum(c.startswith("create flow") for c in first) == len(framework.triggers)
+    emulator.reset_counts()
+    assert pending(portal, framework) == []
+    assert writes(emulator) == 0
+
+
+def test_reads_do_not_grow_with_the_number_of_properties(
+    emulator: HubSpotEmulator, portal: Portal, framework: Framework
+) -> None:
+    deploy(portal, framework)
+    emulator.reset_counts()
+    portal.observe()
+    before = reads(emulator)
+    more = replace(framework, root_causes=framework.root_causes[:2])  # same number of properties
+    deploy(portal, more)
+    emulator.reset_counts()
+    portal.observe()
+    assert reads(emulator) == before
+    property_reads = sum(n for (m, r), n in emulator.requests.items() if "properties" in r)
+    assert property_reads == 2  # the groups and every ticket property, in one call each
+
+
+def test_changing_one_tier_target_updates_only_the_flows_that_wait_for_it(
+    emulator: HubSpotEmulator, portal: Portal, framework: Framework
+) -> None:
+    deploy(portal, framework)
+    tier = framework.tier("tier-1")
+    faster = replace(tier.targets.first_response, text="PT2H", value=timedelta(hours=2))
+    tiers = tuple(
+        replace(t, targets=replace(t.targets, first_response=faster)) if t.id == "tier-1" else t
+        for t in framework.tiers
+    )
+    triggers = tuple(
+        replace(t, after=replace(t.after, duration=faster))
+        if t.after and t.after.target == "tier-1.first_response" else t
+        for t in framework.triggers
+    )  # fmt: skip
+    changed = replace(framework, tiers=tiers, triggers=triggers)
+    assert pending(portal, changed) == ["update flow first-response-breach"]
+    emulator.reset_counts()
+    deploy(portal, changed)
+    assert writes(emulator) == 1  # one PUT of the whole flow
+    assert pending(portal, changed) == []
+
+
+def test_a_flow_edited_in_hubspot_is_drift_until_forced(
+    emulator: HubSpotEmulator, portal: Portal, framework: Framework
+) -> None:
+    deploy(portal, framework)
+    flow = portal.observe().flows["manager-request"]
+    emulator.human_edit_flow(str(flow["id"]), name="Manager request (edited) [esc:manager-request]")
+    assert pending(portal, framework) == ["drift flow manager-request"]
+    deploy(portal, framework, force=True)
+    assert pending(portal, framework) == []
+
+
+def test_workflows_are_created_off_and_enabled_on_request(
+    portal: Portal, framework: Framework
+) -> None:
+    deploy(portal, framework)
+    assert not any(f.get("isEnabled") for f in portal.observe().flows.values())
+    deploy(portal, framework, enable=True)
+    assert all(f.get("isEnabled") for f in portal.observe().flows.values())
+
+
+def test_an_unknown_owner_email_is_a_plan_error_naming_the_person(
+    emulator: HubSpotEmulator, framework: Framework
+) -> None:
+    server = HubSpotEmulator(token=TOKEN, rate_limit=None)
+    server.start()
+    try:
+        portal = Portal(_hubspot(TOKEN, server.base_url), "esc_")
+        errors = [c for c in pending(portal, framework) if c.startswith("error")]
+        assert errors, "every person is missing from an empty portal"
+        state = portal.observe()
+        compiled = compile_framework(framework, state.owners, Settings())
+        changes = plan_portal(compiled, state, allow_delete=False, force=False)
+        message = next(c.title for c in changes if c.action == "error")
+        assert "people.yaml:" in message and "is not a HubSpot owner" in message
+        with pytest.raises(EscalationsError, match="plan has errors"):
+            apply_portal(portal, compiled, state, changes)
+    finally:
+        server.stop()
+
+
+def test_a_prefix_taken_by_hubspot_properties_is_refused(
+    portal: Portal, framework: Framework
+) -> None:
+    state = portal.observe()
+    compiled = compile_framework(framework, state.owners, Settings(prefix="hs_"))
+    changes = plan_portal(compiled, state, allow_delete=False, force=False)
+    assert all(c.action != "error" or "HubSpot-defined" in c.title for c in changes)
+
+
+def test_removed_triggers_are_archived_only_with_allow_delete(
+    portal: Portal, framework: Framework
+) -> None:
+    deploy(portal, framework)
+    fewer = replace(framework, triggers=framework.triggers[1:])
+    gone = framework.triggers[0].id
+    assert f"orphan flow {gone}" in [
+        f"{c.action} {c.kind} {c.key}"
+        for c in plan_portal(compile_framework(fewer, portal.observe().owners, Settings()),
+                             portal.observe(), allow_delete=False, force=False)
+    ]  # fmt: skip
+    deploy(portal, fewer, allow_delete=True)
+    assert gone not in portal.observe().flows
+
+
+def test_a_rate_limited_deploy_retries_and_converges(
+    emulator: HubSpotEmulator, portal: Portal, framework: Framework
+) -> None:
+    emulator.inject(429, times=2, method="POST", route="/automation/v4/flows")
+    deploy(portal, framework)
+    assert pending(portal, framework) == []
+    assert len(portal.observe().flows) == len(framework.triggers)
