@@ -10,7 +10,7 @@ import pytest
 
 from escalations.errors import EscalationsError
 from escalations.hubspot.compile import Settings, compile_framework
-from escalations.hubspot.target import Portal, apply_portal, plan_portal
+from escalations.hubspot.target import Portal, apply_portal, option_problems, plan_portal
 from escalations.model import Framework
 from escalations.plan import PENDING
 from escalations.sandbox.hubspot import HubSpotEmulator
@@ -183,3 +183,18 @@ def test_a_rate_limited_deploy_retries_and_converges(
     deploy(portal, framework)
     assert pending(portal, framework) == []
     assert len(portal.observe().flows) == len(framework.triggers)
+
+
+def test_a_catalog_option_the_portal_lacks_is_a_plan_error(
+    portal: Portal, framework: Framework
+) -> None:
+    fields = tuple(
+        replace(f, options=tuple(
+            replace(o, hubspot="CRITICAL") if o.value == "urgent" else o for o in f.options))
+        if f.id == "priority" else f
+        for f in framework.fields
+    )  # fmt: skip
+    problems = option_problems(replace(framework, fields=fields), portal.observe())
+    assert [p.key for p in problems] == ["hs_ticket_priority"]
+    assert "has no option CRITICAL" in problems[0].title and "fields.yaml:" in problems[0].title
+    assert option_problems(framework, portal.observe()) == []

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from escalations.hubspot.compile import Compiled, Settings, compile_framework
-from escalations.hubspot.target import Portal, PortalState, apply_portal, plan_portal
+from escalations.hubspot.target import (
+    Portal,
+    PortalState,
+    apply_portal,
+    option_problems,
+    plan_portal,
+)
 from escalations.model import Framework
 from escalations.notion.target import Observed, apply_changes, plan_changes
 from escalations.plan import Change, Plan
@@ -90,7 +96,7 @@ def publication(
             assert target.hubspot is not None
             settings = Settings(target.hubspot.prefix, target.hubspot.slack_action_type)
             compiled = compile_framework(framework, state.owners, settings)
-            changes = plan_portal(compiled, state, allow_delete=allow_delete, force=force,
-                                  enable=enable_workflows)  # fmt: skip
+            flags = {"allow_delete": allow_delete, "force": force, "enable": enable_workflows}
+            changes = option_problems(framework, state) + plan_portal(compiled, state, **flags)
             hubspot = _HubSpot(portal, state, compiled, changes)
         yield Publication(framework, target, notion, hubspot, enable_workflows)

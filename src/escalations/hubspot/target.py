@@ -20,6 +20,7 @@ from hubspot.crm.properties.exceptions import ApiException as PropertiesApiExcep
 
 from escalations.errors import EscalationsError
 from escalations.hubspot.compile import Compiled, Owner
+from escalations.model import Framework
 from escalations.plan import Change
 
 TICKETS = "tickets"
@@ -232,6 +233,28 @@ class Portal:
                 return
             time.sleep(0.2)
         raise EscalationsError(f"HubSpot did not finish creating flow {flow_id}; run apply again.")
+
+
+def option_problems(framework: Framework, state: PortalState) -> list[Change]:
+    """Catalog options the portal's enumeration properties do not have: flows filtering on
+    them would never match (HubSpot stores and filters by internal value)."""
+    problems = []
+    for item in framework.fields:
+        existing = state.others.get(item.hubspot_property) or state.properties.get(
+            item.hubspot_property
+        )
+        if item.type != "enumeration" or existing is None or not existing.get("options"):
+            continue
+        values = {str(o.get("value")) for o in existing["options"]}
+        missing = [o.hubspot for o in item.options if o.hubspot not in values]
+        if missing:
+            problems.append(Change(
+                "hubspot", "error", "property", item.hubspot_property,
+                f"the portal's {item.hubspot_property} has no option {', '.join(missing)} that "
+                f"fields.yaml maps '{item.id}' to ({item.source}); fix the catalog's hubspot "
+                "values or add the options in HubSpot",
+            ))  # fmt: skip
+    return problems
 
 
 def plan_portal(

@@ -1,0 +1,82 @@
+"""Requests made deploying the example framework to the HubSpot emulator.
+
+Usage: python bench/hubspot_deploy.py
+
+Prints, counted by the emulator: the first deploy; a no-op deploy (goal: 0 writes, and reads
+that do not grow with the number of properties); and a changed tier target (goal: only the
+flows that wait for it are written).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from escalations.hubspot.compile import Settings, compile_framework
+from escalations.hubspot.target import Portal, apply_portal, plan_portal
+from escalations.model import Framework
+from escalations.sandbox.hubspot import HubSpotEmulator
+from escalations.targets import _hubspot
+from escalations.validate import validate_framework
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def deploy(portal: Portal, framework: Framework) -> list[str]:
+    state = portal.observe()
+    compiled = compile_framework(framework, state.owners, Settings())
+    changes = plan_portal(compiled, state, allow_delete=False, force=False)
+    apply_portal(portal, compiled, state, changes)
+    return [f"{c.action} {c.kind} {c.key}" for c in changes]
+
+
+def counts(emulator: HubSpotEmulator) -> tuple[int, int, int]:
+    reads = sum(n for (m, _), n in emulator.requests.items() if m == "GET")
+    writes = sum(n for (m, _), n in emulator.requests.items() if m != "GET")
+    properties = sum(
+        n for (m, r), n in emulator.requests.items() if m == "GET" and "/properties/" in r
+    )
+    return writes, reads, properties
+
+
+def main() -> None:
+    framework = validate_framework(ROOT / "framework").framework
+    assert framework is not None
+    emulator = HubSpotEmulator(token="bench", rate_limit=None)
+    emulator.start()
+    try:
+        for person in framework.people:
+            first, _, last = person.name.partition(" ")
+            emulator.add_owner(person.email, first, last)
+        portal = Portal(_hubspot("bench", emulator.base_url), "esc_")
+        emulator.reset_counts()
+        changes = deploy(portal, framework)
+        writes, reads, _ = counts(emulator)
+        print(f"first deploy: {len(changes)} changes, {writes} writes, {reads} reads")
+
+        emulator.reset_counts()
+        deploy(portal, framework)
+        writes, reads, properties = counts(emulator)
+        print(f"no-op deploy: {writes} writes, {reads} reads ({properties} of them for the "
+              "properties, whatever their number)")  # fmt: skip
+
+        faster = replace(framework.tier("tier-1").targets.first_response, text="PT2H",
+                         value=timedelta(hours=2))  # fmt: skip
+        tiers = tuple(replace(t, targets=replace(t.targets, first_response=faster))
+                      if t.id == "tier-1" else t for t in framework.tiers)  # fmt: skip
+        triggers = tuple(replace(t, after=replace(t.after, duration=faster))
+                         if t.after and t.after.target == "tier-1.first_response" else t
+                         for t in framework.triggers)  # fmt: skip
+        emulator.reset_counts()
+        changes = deploy(portal, replace(framework, tiers=tiers, triggers=triggers))
+        writes, reads, _ = counts(emulator)
+        waiting = [t.id for t in triggers if t.after and t.after.target == "tier-1.first_response"]
+        print(f"tier-1 first response 4h -> 2h: {changes} ({writes} writes, {reads} reads); "
+              f"flows that wait for that target: {waiting}")  # fmt: skip
+    finally:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main()
