@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from escalations.calendars import due
 from escalations.conditions import Trace, evaluate, satisfied
-from escalations.model import Framework, Trigger
+from escalations.model import Framework, Level, Trigger
 from escalations.tickets import Ticket, event_fields
 
 Status = Literal["fired", "not enrolled", "still failed", "waiting", "disabled"]
@@ -132,3 +132,33 @@ class Engine:
             playbook=self.framework.playbook_for(trigger.escalation_type).id,
             at=outcome.fired_at,
         )
+
+
+def level_at(
+    framework: Framework,
+    escalation: Escalation,
+    at: datetime,
+    *,
+    acknowledged_at: datetime | None = None,
+    resolved_at: datetime | None = None,
+) -> tuple[int, str]:
+    """The level number and its owner that an escalation has reached at `at`: each level
+    moves on once its wait has passed if, by then, it is still not acknowledged (or not
+    resolved); handoffs continue on the next path."""
+    calendars = {c.id: c for c in framework.calendars}
+    levels: list[Level] = []
+    path: str | None = escalation.path
+    while path is not None:
+        current = framework.path(path)
+        levels.extend(current.levels)
+        path = current.handoff
+    number, started = 1, escalation.at
+    for level in levels[:-1]:
+        if level.move_on is None:
+            break
+        due_at = due(level.move_on.after, started, calendars)
+        done = acknowledged_at if level.move_on.condition == "not_acknowledged" else resolved_at
+        if due_at > at or (done is not None and done <= due_at):
+            break
+        number, started = number + 1, due_at
+    return number, levels[number - 1].owner

@@ -175,11 +175,18 @@ class _Builder:
         def owner_id(reference: str) -> str:
             return self.owner(reference).owner_id
 
+        # First match wins: a ticket another trigger escalated first is left alone. Each
+        # check comes right before the escalation, after any wait.
+        guard = shapes.property_filter(
+            f"{p}escalated", shapes.operation("ALL_PROPERTY", "IS_UNKNOWN")
+        )
         if trigger.after is not None and trigger.still is not None:
             wait = self.minutes(trigger.after.duration, f"trigger {trigger.id}")
             add(shapes.delay("1", wait, "2"))
-            still = filter_branch(trigger.still, self.framework, owner_id)
-            add(shapes.list_branch("2", "Still", still, "3"))
+            still = _guarded(filter_branch(trigger.still, self.framework, owner_id), guard)
+            add(shapes.list_branch("2", "Still, and not escalated yet", still, "3"))
+        else:
+            add(shapes.list_branch("1", "Not escalated yet", shapes.or_of_ands([[guard]]), "2"))
         path = self.framework.path(trigger.path)
         first = path.levels[0]
         owner = self.owner(first.owner)
@@ -217,7 +224,7 @@ class _Builder:
             self._notify(trigger, following, number, actions)
         actions[-1].pop("connection", None)
         start = "1"
-        condition = filter_branch(trigger.when, self.framework, owner_id)
+        condition = _guarded(filter_branch(trigger.when, self.framework, owner_id), guard)
         description = (
             f"{trigger.description} Compiled by escalations from framework/{trigger.source.name}."
         )
@@ -278,6 +285,13 @@ class _Builder:
                     "cannot compare the business-time due date in a branch"
                 )
         return shapes.or_of_ands([[shapes.property_filter(f"{p}status", operation)]])
+
+
+def _guarded(branch: dict[str, Any], guard: dict[str, Any]) -> dict[str, Any]:
+    """The branch with `guard` added to every AND group."""
+    for group in branch["filterBranches"]:
+        group["filters"].append(guard)
+    return branch
 
 
 def _levels(framework: Framework, path: Path) -> list[tuple[Level, Level | None]]:

@@ -210,8 +210,9 @@ class Portal:
     def archive_property(self, name: str) -> None:
         self.client.crm.properties.core_api.archive(object_type=TICKETS, property_name=name)
 
-    def create_flow(self, flow: dict[str, Any]) -> None:
+    def create_flow(self, flow: dict[str, Any], *, enable: bool) -> None:
         body = {**flow, "description": marked(flow["description"], normal_flow(flow))}
+        body["isEnabled"] = enable
         created = self._request("POST", "/automation/v4/flows", body)
         self._wait_complete(str(created["id"]))
 
@@ -387,7 +388,7 @@ def apply_portal(
         elif change.kind == "property" and change.action == "delete":
             portal.archive_property(change.key)
         elif change.kind == "flow" and change.action == "create":
-            portal.create_flow(compiled.flows[change.key])
+            portal.create_flow(compiled.flows[change.key], enable=enable)
         elif change.kind == "flow" and change.action == "update":
             portal.update_flow(state.flows[change.key], compiled.flows[change.key], enable=enable)
         elif change.kind == "flow" and change.action == "delete":
