@@ -152,13 +152,16 @@ def test_an_unknown_owner_email_is_a_plan_error_naming_the_person(
         server.stop()
 
 
-def test_a_prefix_taken_by_hubspot_properties_is_refused(
+def test_a_name_taken_by_a_hubspot_defined_property_is_refused(
     portal: Portal, framework: Framework
 ) -> None:
     state = portal.observe()
-    compiled = compile_framework(framework, state.owners, Settings(prefix="hs_"))
+    compiled = compile_framework(framework, state.owners, Settings(prefix="hs_ticket_"))
+    taken = {**compiled.properties[0], "name": "hs_ticket_priority"}
+    compiled = replace(compiled, properties=(taken, *compiled.properties[1:]))
     changes = plan_portal(compiled, state, allow_delete=False, force=False)
-    assert all(c.action != "error" or "HubSpot-defined" in c.title for c in changes)
+    errors = [c for c in changes if c.action == "error"]
+    assert [(c.key, "HubSpot-defined" in c.title) for c in errors] == [("hs_ticket_priority", True)]
 
 
 def test_removed_triggers_are_archived_only_with_allow_delete(
@@ -198,3 +201,36 @@ def test_a_catalog_option_the_portal_lacks_is_a_plan_error(
     assert [p.key for p in problems] == ["hs_ticket_priority"]
     assert "has no option CRITICAL" in problems[0].title and "fields.yaml:" in problems[0].title
     assert option_problems(framework, portal.observe()) == []
+
+
+def test_a_failed_flow_create_converges_without_duplicates(
+    emulator: HubSpotEmulator, portal: Portal, framework: Framework
+) -> None:
+    emulator.inject(500, times=1, method="POST", route="/automation/v4/flows", commit=True)
+    with pytest.raises(EscalationsError, match="HubSpot answered 500"):
+        deploy(portal, framework)
+    deploy(portal, framework)
+    assert pending(portal, framework) == []
+    names = [f["name"] for f in portal.observe().flows.values()]
+    assert len(names) == len(set(names)) == len(framework.triggers)
+
+
+def test_a_flow_deleted_in_hubspot_is_created_again(portal: Portal, framework: Framework) -> None:
+    deploy(portal, framework)
+    flow = portal.observe().flows["billing-dispute"]
+    portal.delete_flow(flow)
+    assert pending(portal, framework) == ["create flow billing-dispute"]
+    deploy(portal, framework)
+    assert pending(portal, framework) == []
+
+
+def test_a_real_target_needs_hubspot_access_token(
+    framework: Framework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from escalations.targets import HubSpotSettings, Target, hubspot_session
+
+    monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
+    target = Target("production", "", False, None, HubSpotSettings("esc_", None, None))
+    session = hubspot_session(target, framework)
+    with pytest.raises(EscalationsError, match="HUBSPOT_ACCESS_TOKEN is not set"):
+        session.__enter__()
