@@ -41,8 +41,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from escalations.sandbox.http import LoopbackServer, Response
 from escalations.sandbox.hubspot_flows import Flows
-from escalations.sandbox.hubspot_http import LoopbackServer, Response
 from escalations.sandbox.hubspot_limits import (
     ERRORS,
     SEARCH_PER_SECOND,

@@ -38,7 +38,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from escalations.sandbox.notion_http import LoopbackServer, Response
+from escalations.sandbox.http import LoopbackServer, Response
 from escalations.sandbox.notion_shapes import MAX_PAYLOAD_BYTES, ApiError, Invalid
 from escalations.sandbox.notion_store import Store, new_id, normalize_id
 from escalations.sandbox.notion_workspace import Workspace

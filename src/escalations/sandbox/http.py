@@ -1,4 +1,4 @@
-"""A loopback HTTP/1.1 server for the HubSpot emulator: JSON answers, or none (204)."""
+"""A loopback HTTP/1.1 server that hands every request to one function: JSON answers, or none."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self.send_response(response.status)
             if response.payload is not None:
-                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             for name, value in response.headers.items():
                 self.send_header(name, value)
