@@ -14,8 +14,10 @@ import typer
 from notion_client import APIResponseError
 
 from escalations import __version__, testing
+from escalations import diff as changes
 from escalations import plan as plans
 from escalations import simulate as simulation
+from escalations.diff import diff_frameworks
 from escalations.durations import parse_datetime
 from escalations.errors import EscalationsError
 from escalations.explain import explain_case
@@ -24,7 +26,7 @@ from escalations.model import Framework
 from escalations.plan import Plan
 from escalations.problems import Severity, render_github, render_json, render_text
 from escalations.publish import publication
-from escalations.revision import framework_at, temporary_directory
+from escalations.revision import default_base, framework_at, temporary_directory
 from escalations.simulate import compile_sql
 from escalations.simulate import simulate as run_simulation
 from escalations.synthetic import write_tickets
@@ -294,6 +296,39 @@ def _render_plan(result: Plan, output: ReportFormat) -> str:
         ReportFormat.json: plans.render_json,
     }
     return render[output](result)
+
+
+@app.command()
+def diff(
+    base: Annotated[
+        str | None,
+        typer.Argument(help="Base git revision (default: the merge base with the default branch)."),
+    ] = None,
+    head: Annotated[
+        str | None, typer.Argument(help="Head git revision (default: the working tree).")
+    ] = None,
+    framework: FrameworkOption = Path("framework"),
+    output: Annotated[
+        ReportFormat, typer.Option("--format", help="text, markdown, or json.")
+    ] = ReportFormat.text,
+) -> None:
+    """What a change means for the framework, entity by entity, in plain language."""
+    with temporary_directory() as scratch:
+        base_rev = base or default_base(framework)
+        old = _load(framework_at(base_rev, framework, Path(scratch) / "base"),
+                    label=f"the framework at {base_rev}")  # fmt: skip
+        if head is None:
+            new = _load(framework, label="the framework in the working tree")
+        else:
+            new = _load(framework_at(head, framework, Path(scratch) / "head"),
+                        label=f"the framework at {head}")  # fmt: skip
+    statements = diff_frameworks(old, new)
+    render = {
+        ReportFormat.text: changes.render_text,
+        ReportFormat.markdown: changes.render_markdown,
+        ReportFormat.json: changes.render_json,
+    }
+    typer.echo(render[output](statements))
 
 
 @app.command()

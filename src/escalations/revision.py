@@ -47,3 +47,16 @@ def _git(directory: Path, *args: str) -> bytes | None:
 
 def temporary_directory() -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix="escalations-")
+
+
+def default_base(directory: Path) -> str:
+    """The merge base of HEAD with the default branch (origin's, else main or master)."""
+    root = directory.resolve()
+    for branch in ("origin/HEAD", "origin/main", "origin/master", "main", "master"):
+        found = _git(root, "merge-base", "HEAD", branch)
+        if found:
+            return found.decode().strip()
+    raise EscalationsError(
+        "cannot find the default branch to compare with; name the base revision "
+        "(escalations diff BASE), or fetch it (git fetch origin main)."
+    )
