@@ -21,7 +21,7 @@ from escalations.diff import diff_frameworks
 from escalations.durations import parse_datetime
 from escalations.errors import EscalationsError
 from escalations.explain import explain_case
-from escalations.export import write_rendering
+from escalations.export import write_preview, write_rendering
 from escalations.model import Framework
 from escalations.plan import Plan
 from escalations.problems import Severity, render_github, render_json, render_text
@@ -331,14 +331,30 @@ def diff(
     typer.echo(render[output](statements))
 
 
+class RenderFormat(StrEnum):
+    json = "json"
+    html = "html"
+
+
 @app.command()
 def render(
     out: Annotated[Path, typer.Option("--out", help="The directory to write into.")],
     framework: FrameworkOption = Path("framework"),
+    output: Annotated[
+        RenderFormat,
+        typer.Option("--format", help="json (what apply sends) or html (a preview of the pages)."),
+    ] = RenderFormat.json,
 ) -> None:
-    """Write what apply would send, as deterministic JSON: HubSpot properties and workflows,
-    and the Notion pages. Owner ids are placeholders until a portal resolves them."""
-    files, compiled = write_rendering(_load(framework), out)
+    """Write what apply would send, as deterministic JSON (HubSpot properties and workflows,
+    Notion pages; owner ids are placeholders), or an HTML preview of the Notion pages."""
+    model = _load(framework)
+    if output is RenderFormat.html:
+        files = write_preview(model, out)
+        typer.echo(
+            f"wrote {len(files)} files to {out / 'html'}; open {out / 'html' / 'index.html'}"
+        )
+        return
+    files, compiled = write_rendering(model, out)
     for note in compiled.notes:
         typer.echo(f"note: {note}")
     typer.echo(f"wrote {len(files)} files to {out}")

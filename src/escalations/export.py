@@ -9,6 +9,7 @@ from typing import Any
 
 from escalations.hubspot.compile import Compiled, Owner, Settings, compile_framework
 from escalations.model import Framework
+from escalations.notion.html import PREVIEW, file_name, render_site
 from escalations.notion.render import render_pages
 
 
@@ -51,3 +52,15 @@ def write_rendering(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return sorted(files), compiled
+
+
+def write_preview(framework: Framework, out: Path) -> list[Path]:
+    """DIR/html/index.html and one HTML file per Notion page, linked to each other."""
+    pages = render_pages(framework, lambda key: PREVIEW + file_name(key))
+    written = []
+    for name, html in render_site(pages, framework.name).items():
+        path = out / "html" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+        written.append(path)
+    return sorted(written)
