@@ -97,3 +97,13 @@ def test_diff_bad_revisions_and_invalid_sides(repo: Path, cli: Callable[..., Res
     assert broken.code == 1
     assert "the framework in the working tree is not valid" in broken.err
     assert "Traceback" not in broken.err
+
+
+def test_diff_in_a_shallow_clone_says_to_fetch_history(
+    repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(shallow)], check=True)
+    result = cli("diff", "HEAD~1", "HEAD", "-f", str(shallow / "framework"))
+    assert result.code == 1
+    assert "git cannot find revision 'HEAD~1'" in result.err and "fetch more history" in result.err
