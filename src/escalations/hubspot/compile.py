@@ -102,22 +102,22 @@ def _properties(framework: Framework, settings: Settings) -> list[dict[str, Any]
 
 
 def _catalog(framework: Framework, settings: Settings) -> list[dict[str, Any]]:
-    kinds = {"string": "string", "number": "number", "bool": "bool", "enumeration": "enumeration",
-             "datetime": "datetime"}  # fmt: skip
+    """The catalog's custom fields as property definitions (owner fields are HubSpot's own)."""
     properties = []
     for item in framework.fields:
-        if not item.custom or item.type not in kinds:
+        if not item.custom or item.type not in shapes.FIELD_TYPES:
             continue
         options = [shapes.option(o.hubspot, o.label, i) for i, o in enumerate(item.options)]
         if item.type == "bool":
             options = [shapes.option("true", "Yes", 0), shapes.option("false", "No", 1)]
+        group = f"{settings.prefix}escalation"
+        description = item.description or item.label
+        listed = options if item.type in ("enumeration", "bool") else None
         properties.append(
             shapes.property_definition(
-                item.hubspot_property, item.label, kinds[item.type],
-                f"{settings.prefix}escalation", item.description or item.label,
-                options if item.type in ("enumeration", "bool") else None,
+                item.hubspot_property, item.label, item.type, group, description, listed
             )
-        )  # fmt: skip
+        )
     return properties
 
 
