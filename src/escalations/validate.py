@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from escalations.build import build_framework
 from escalations.errors import FrameworkNotFoundError
 from escalations.load import Document, load_framework
-from escalations.model import Framework, build_framework
+from escalations.model import Framework
 from escalations.problems import Problem, Severity
 from escalations.rules import check_rules
 from escalations.schema import check_document
