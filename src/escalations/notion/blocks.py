@@ -89,8 +89,3 @@ def request_block(block: Block) -> Block:
     if nested:
         body["children"] = [request_block(child) for child in nested]
     return {"type": kind, kind: body}
-
-
-def count(blocks: list[Block]) -> int:
-    """Block elements in a request, as Notion counts them against its 1,000 limit."""
-    return sum(1 + count(children(block)) for block in blocks)
