@@ -9,7 +9,8 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 
 @dataclass
@@ -85,3 +86,71 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+
+class Emulator:
+    """What both emulators share: serve `handle` on loopback in a daemon thread, start and
+    stop at will (the state stays), close with the store, use as a context manager."""
+
+    NAME = "emulator"
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self._closing = threading.Event()
+        """Set while stopping, so that delayed answers stop waiting."""
+        self._server: LoopbackServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Response:
+        raise NotImplementedError
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError(f"the {self.NAME} emulator is not running; call start() first")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> str:
+        """Serve on 127.0.0.1 on a free port; return the base URL."""
+        if self._server is None:
+            self._closing.clear()
+            server = LoopbackServer(self.handle)
+            self._server = server
+            self._thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"{self.NAME.lower()}-emulator",
+                daemon=True,
+            )
+            self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and drop open connections; the state stays (start() again)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._closing.set()
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def close(self) -> None:
+        """Stop and close the database."""
+        self.stop()
+        self._store.close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -37,11 +37,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from escalations.sandbox.http import LoopbackServer, Response
+from escalations.sandbox.http import Emulator, Response
 from escalations.sandbox.hubspot_flows import Flows
 from escalations.sandbox.hubspot_limits import (
     ERRORS,
@@ -113,13 +112,16 @@ def _normalize_route(route: str) -> tuple[str | None, str]:
     return method, found[0]
 
 
-class HubSpotEmulator:
+class HubSpotEmulator(Emulator):
     """A HubSpot API emulator on 127.0.0.1 for `hubspot-api-client` (see the module docstring).
 
     `requests` counts every request received, rejected ones included, by
     `(method, route template)`, e.g. `("PUT", "/automation/v4/flows/{flowId}")` (unknown
     routes: their raw path). `clock` replaces the wall clock for timestamps; `advance` moves
     the emulator's clock forward (on top of `clock`)."""
+
+    NAME = "HubSpot"
+    _store: Store
 
     def __init__(
         self,
@@ -137,7 +139,7 @@ class HubSpotEmulator:
         self.notifications: list[dict[str, Any]] = []
         self._clock = clock or (lambda: datetime.now(UTC))
         self._offset = timedelta(0)
-        self._store = Store(database)
+        super().__init__(Store(database))
         self._properties = Properties(self._store, self._now)
         self._owners = Owners(self._store, self._now)
         self._flows = Flows(self._store, self._now, self._property_type)
@@ -152,62 +154,6 @@ class HubSpotEmulator:
         self._searches: dict[str, Window] = {}
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self._server: LoopbackServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the HubSpot emulator is not running; call start() first")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> str:
-        """Serve on 127.0.0.1 on a free port; return the base URL (`host` / `base_url`)."""
-        if self._server is None:
-            self._closing.clear()
-            server = LoopbackServer(self.handle)
-            self._server = server
-            self._thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="hubspot-emulator",
-                daemon=True,
-            )
-            self._thread.start()
-        return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving and drop open connections; the portal stays (start() again)."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._closing.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def close(self) -> None:
-        """Stop and close the database."""
-        self.stop()
-        self._store.close()
-
-    def __enter__(self) -> HubSpotEmulator:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- test controls --------------------------------------------------------------------
 

@@ -34,11 +34,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from escalations.sandbox.http import LoopbackServer, Response
+from escalations.sandbox.http import Emulator, Response
 from escalations.sandbox.notion_shapes import MAX_PAYLOAD_BYTES, ApiError, Invalid
 from escalations.sandbox.notion_store import Store, new_id, normalize_id
 from escalations.sandbox.notion_workspace import Workspace
@@ -202,7 +201,7 @@ def _normalize_route(route: str) -> tuple[str | None, str]:
     return method, text
 
 
-class NotionEmulator:
+class NotionEmulator(Emulator):
     """A Notion API emulator on 127.0.0.1 for `notion-client` (see the module docstring).
 
     `requests` counts every request received, rejected ones included, by
@@ -210,6 +209,9 @@ class NotionEmulator:
     their raw path). `write_latency` makes every write hold its page's lock that long (to
     provoke 409s); `clock` replaces the wall clock for timestamps.
     """
+
+    NAME = "Notion"
+    _store: Store
 
     def __init__(
         self,
@@ -224,68 +226,12 @@ class NotionEmulator:
         self.token = token
         self.write_latency = write_latency
         self.requests: Counter[tuple[str, str]] = Counter()
-        self._store = Store(database)
+        super().__init__(Store(database))
         self._workspace = Workspace(self._store, clock or (lambda: datetime.now(UTC)))
         self._bucket = _TokenBucket(rate_per_second, burst) if rate_per_second else None
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._page_locks: dict[str, threading.Lock] = {}
-        self._closing = threading.Event()
-        self._server: LoopbackServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the Notion emulator is not running; call start() first")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> str:
-        """Serve on 127.0.0.1 on a free port; return the base URL for `notion-client`."""
-        if self._server is None:
-            self._closing.clear()
-            server = LoopbackServer(self.handle)
-            self._server = server
-            self._thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="notion-emulator",
-                daemon=True,
-            )
-            self._thread.start()
-        return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving and drop open connections; the workspace stays (start() again)."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._closing.set()
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def close(self) -> None:
-        """Stop and close the database."""
-        self.stop()
-        self._store.close()
-
-    def __enter__(self) -> NotionEmulator:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- test controls --------------------------------------------------------------------
 
