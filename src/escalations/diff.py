@@ -32,53 +32,9 @@ def diff_frameworks(base: Framework, head: Framework) -> list[Statement]:
         statements.append(
             Statement("framework", head.id, "changed", "version", base.version, head.version)
         )
-    statements += _entities("trigger", base.triggers, head.triggers, base, head, _trigger)
-    statements += _entities("tier", base.tiers, head.tiers, base, head, _tier)
-    statements += _entities("path", base.paths, head.paths, base, head, _path)
-    statements += _entities(
-        "playbook",
-        base.playbooks,
-        head.playbooks,
-        base,
-        head,
-        lambda b, h, fb, fh: _fields(
-            b, h, ("name", "type", "severity", "owner", "summary", "body")
-        ),
-    )
-    statements += _entities(
-        "review",
-        base.reviews,
-        head.reviews,
-        base,
-        head,
-        lambda b, h, fb, fh: _fields(
-            b, h, ("title", "status", "action_items", "root_causes", "body")
-        ),
-    )
-    statements += _entities(
-        "person",
-        base.people,
-        head.people,
-        base,
-        head,
-        lambda b, h, fb, fh: _fields(b, h, ("name", "email", "slack", "title")),
-    )
-    statements += _entities(
-        "team",
-        base.teams,
-        head.teams,
-        base,
-        head,
-        lambda b, h, fb, fh: _fields(b, h, ("name", "lead", "members", "slack_channel")),
-    )
-    statements += _entities(
-        "field",
-        base.fields,
-        head.fields,
-        base,
-        head,
-        lambda b, h, fb, fh: _fields(b, h, ("label", "hubspot_property", "type", "options")),
-    )
+    for kind, attribute, compare in _ENTITIES:
+        before, after = getattr(base, attribute), getattr(head, attribute)
+        statements += _entities(kind, before, after, base, head, compare)
     return statements
 
 
@@ -241,3 +197,20 @@ def render_markdown(statements: list[Statement]) -> str:
 
 def render_json(statements: list[Statement]) -> str:
     return json.dumps([asdict(s) for s in statements], indent=2, ensure_ascii=False)
+
+
+def _plain(*names: str) -> Describe:
+    """Compare these attributes as they are."""
+    return lambda before, after, base, head: _fields(before, after, names)
+
+
+_ENTITIES: tuple[tuple[str, str, Describe], ...] = (
+    ("trigger", "triggers", _trigger),
+    ("tier", "tiers", _tier),
+    ("path", "paths", _path),
+    ("playbook", "playbooks", _plain("name", "type", "severity", "owner", "summary", "body")),
+    ("review", "reviews", _plain("title", "status", "action_items", "root_causes", "body")),
+    ("person", "people", _plain("name", "email", "slack", "title")),
+    ("team", "teams", _plain("name", "lead", "members", "slack_channel")),
+    ("field", "fields", _plain("label", "hubspot_property", "type", "options")),
+)
