@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from escalations.calendars import due
 from escalations.conditions import Trace, evaluate, satisfied
-from escalations.model import Framework, Level, Trigger
+from escalations.model import Framework, Trigger
 from escalations.tickets import Ticket, event_fields
 
 Status = Literal["fired", "not enrolled", "still failed", "waiting", "disabled"]
@@ -146,12 +146,7 @@ def level_at(
     moves on once its wait has passed if, by then, it is still not acknowledged (or not
     resolved); handoffs continue on the next path."""
     calendars = {c.id: c for c in framework.calendars}
-    levels: list[Level] = []
-    path: str | None = escalation.path
-    while path is not None:
-        current = framework.path(path)
-        levels.extend(current.levels)
-        path = current.handoff
+    levels = framework.escalation_levels(escalation.path)
     number, started = 1, escalation.at
     for level in levels[:-1]:
         if level.move_on is None:

@@ -322,6 +322,16 @@ class Framework:
     def path(self, key: str) -> Path:
         return _find(self.paths, key)
 
+    def escalation_levels(self, path_id: str) -> list[Level]:
+        """The levels an escalation on a path goes through, following handoffs."""
+        levels: list[Level] = []
+        current: str | None = path_id
+        while current is not None:
+            path = self.path(current)
+            levels.extend(path.levels)
+            current = path.handoff
+        return levels
+
     def playbook_for(self, escalation_type: str) -> Playbook:
         return next(p for p in self.playbooks if p.type == escalation_type)
 

@@ -11,7 +11,7 @@ from escalations import describe
 from escalations.calendars import business_week, open_time_of
 from escalations.hubspot import shapes
 from escalations.hubspot.filters import filter_branch
-from escalations.model import Duration, Framework, Level, Path, Trigger
+from escalations.model import Duration, Framework, Level, Trigger
 
 KEY_TAG = "[esc:{id}]"
 """Flows are found again by this tag in their name: no state file."""
@@ -206,7 +206,8 @@ class _Builder:
             add(shapes.set_property(str(len(actions) + 1), prop, value, next_id()))
         self._notify(trigger, first, 1, actions)
         number = 1
-        for current, following in _levels(self.framework, path):
+        levels = self.framework.escalation_levels(path.id)
+        for current, following in zip(levels, [*levels[1:], None], strict=True):
             if current.move_on is None or following is None:
                 break
             wait = self.minutes(current.move_on.after, f"level {current.id} of {trigger.id}")
@@ -292,15 +293,3 @@ def _guarded(branch: dict[str, Any], guard: dict[str, Any]) -> dict[str, Any]:
     for group in branch["filterBranches"]:
         group["filters"].append(guard)
     return branch
-
-
-def _levels(framework: Framework, path: Path) -> list[tuple[Level, Level | None]]:
-    """Each level with the one after it, following handoffs to other paths."""
-    levels: list[Level] = []
-    current: Path | None = path
-    while current is not None:
-        levels.extend(current.levels)
-        current = framework.path(current.handoff) if current.handoff else None
-    return [
-        (level, levels[i + 1] if i + 1 < len(levels) else None) for i, level in enumerate(levels)
-    ]
