@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from escalations.sandbox.sqlite import SqliteStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -21,43 +19,14 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 """
 
 
-class Store:
+class Store(SqliteStore):
     """A thread-safe document store; `transaction()` groups writes atomically.
 
     Kinds: "group" and "property" (key `objectType/name`), "owner", "flow", "ticket", "run"
     (workflow runs), "seeded". With no path the database lives in memory."""
 
     def __init__(self, path: Path | None) -> None:
-        self._lock = threading.RLock()
-        self._depth = 0
-        target = str(path) if path is not None else ":memory:"
-        self._conn = sqlite3.connect(
-            target, check_same_thread=False, isolation_level=None, timeout=30.0
-        )
-        with self._lock:
-            self._conn.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Serialize a group of reads and writes; nested uses join the outer transaction."""
-        with self._lock:
-            if self._depth == 0:
-                self._conn.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._conn.execute("ROLLBACK")
-                raise
-            self._depth -= 1
-            if self._depth == 0:
-                self._conn.execute("COMMIT")
+        super().__init__(path, _SCHEMA)
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         with self._lock:

@@ -9,14 +9,12 @@ memory.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from escalations.sandbox.sqlite import SqliteStore
 
 CHILD_KINDS = ("page", "block", "database")
 """Kinds that appear among a page's or block's children (as blocks)."""
@@ -57,40 +55,11 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class Store:
+class Store(SqliteStore):
     """A thread-safe document store; `transaction()` groups writes atomically."""
 
     def __init__(self, path: Path | None) -> None:
-        self._lock = threading.RLock()
-        self._depth = 0
-        target = str(path) if path is not None else ":memory:"
-        self._conn = sqlite3.connect(
-            target, check_same_thread=False, isolation_level=None, timeout=30.0
-        )
-        with self._lock:
-            self._conn.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Serialize a group of reads and writes; nested uses join the outer transaction."""
-        with self._lock:
-            if self._depth == 0:
-                self._conn.execute("BEGIN IMMEDIATE")
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._conn.execute("ROLLBACK")
-                raise
-            self._depth -= 1
-            if self._depth == 0:
-                self._conn.execute("COMMIT")
+        super().__init__(path, _SCHEMA)
 
     # -- metadata -------------------------------------------------------------------------
 
