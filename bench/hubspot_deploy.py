@@ -3,8 +3,9 @@
 Usage: python bench/hubspot_deploy.py
 
 Prints, counted by the emulator: the first deploy; a no-op deploy (goal: 0 writes, and reads
-that do not grow with the number of properties); and a changed tier target (goal: only the
-flows that wait for it are written).
+that grow neither with the number of properties nor with the number of triggers: shown for the
+example's 8 triggers and for 40); and a changed tier target (goal: only the flows that wait for
+it are written). Batch reads and searches are POSTs but count as reads.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from escalations.hubspot.compile import Settings, compile_framework
-from escalations.hubspot.target import Portal, apply_portal, plan_portal
+from escalations.hubspot.portal import Portal
+from escalations.hubspot.target import apply_portal, plan_portal
 from escalations.model import Framework
 from escalations.sandbox.hubspot import HubSpotEmulator
 from escalations.targets import _hubspot
@@ -31,9 +33,12 @@ def deploy(portal: Portal, framework: Framework) -> list[str]:
     return [f"{c.action} {c.kind} {c.key}" for c in changes]
 
 
+READ_POSTS = ("/automation/v4/flows/batch/read", "/crm/v3/objects/tickets/search")
+
+
 def counts(emulator: HubSpotEmulator) -> tuple[int, int, int]:
-    reads = sum(n for (m, _), n in emulator.requests.items() if m == "GET")
-    writes = sum(n for (m, _), n in emulator.requests.items() if m != "GET")
+    writes = sum(n for (m, r), n in emulator.requests.items() if m != "GET" and r not in READ_POSTS)
+    reads = sum(emulator.requests.values()) - writes
     properties = sum(
         n for (m, r), n in emulator.requests.items() if m == "GET" and "/properties/" in r
     )
@@ -74,6 +79,37 @@ def main() -> None:
         waiting = [t.id for t in triggers if t.after and t.after.target == "tier-1.first_response"]
         print(f"tier-1 first response 4h -> 2h: {changes} ({writes} writes, {reads} reads); "
               f"flows that wait for that target: {waiting}")  # fmt: skip
+    finally:
+        emulator.stop()
+    for size in (len(framework.triggers), 40):
+        print(
+            f"no-op deploy of {size} triggers: {noop_reads(more_triggers(framework, size))} reads"
+        )
+
+
+def more_triggers(framework: Framework, count: int) -> Framework:
+    """The framework with its triggers repeated under new ids up to `count`."""
+    triggers = list(framework.triggers)
+    while len(triggers) < count:
+        model = framework.triggers[len(triggers) % len(framework.triggers)]
+        triggers.append(replace(model, id=f"{model.id}-{len(triggers)}"))
+    return replace(framework, triggers=tuple(triggers))
+
+
+def noop_reads(framework: Framework) -> int:
+    emulator = HubSpotEmulator(token="bench", rate_limit=None)
+    emulator.start()
+    try:
+        for person in framework.people:
+            first, _, last = person.name.partition(" ")
+            emulator.add_owner(person.email, first, last)
+        portal = Portal(_hubspot("bench", emulator.base_url), "esc_")
+        deploy(portal, framework)
+        emulator.reset_counts()
+        deploy(portal, framework)
+        writes, reads, _ = counts(emulator)
+        assert writes == 0, "a no-op deploy wrote"
+        return reads
     finally:
         emulator.stop()
 

@@ -10,7 +10,9 @@ import pytest
 
 from escalations.errors import EscalationsError
 from escalations.hubspot.compile import Settings, compile_framework
-from escalations.hubspot.target import Portal, apply_portal, option_problems, plan_portal
+from escalations.hubspot.http import Caller
+from escalations.hubspot.portal import Portal
+from escalations.hubspot.target import apply_portal, option_problems, plan_portal
 from escalations.model import Framework
 from escalations.plan import PENDING
 from escalations.sandbox.hubspot import HubSpotEmulator
@@ -32,7 +34,8 @@ def emulator(framework: Framework) -> Iterator[HubSpotEmulator]:
 
 @pytest.fixture
 def portal(emulator: HubSpotEmulator) -> Portal:
-    return Portal(_hubspot(TOKEN, emulator.base_url), "esc_")
+    caller = Caller(emulator.base_url, max_delay=0.05)  # retries without waiting long
+    return Portal(_hubspot(TOKEN, emulator.base_url), "esc_", caller=caller)
 
 
 def deploy(portal: Portal, framework: Framework, **flags: bool) -> list[str]:
@@ -54,12 +57,16 @@ def pending(portal: Portal, framework: Framework, **flags: bool) -> list[str]:
     ]
 
 
+READ_POSTS = ("/automation/v4/flows/batch/read", "/crm/v3/objects/tickets/search")
+
+
 def writes(emulator: HubSpotEmulator) -> int:
-    return sum(n for (method, _), n in emulator.requests.items() if method != "GET")
+    return sum(n for (method, route), n in emulator.requests.items()
+               if method != "GET" and route not in READ_POSTS)  # fmt: skip
 
 
 def reads(emulator: HubSpotEmulator) -> int:
-    return sum(n for (method, _), n in emulator.requests.items() if method == "GET")
+    return sum(emulator.requests.values()) - writes(emulator)
 
 
 def test_deploying_twice_leaves_nothing_to_do(
@@ -207,9 +214,7 @@ def test_a_failed_flow_create_converges_without_duplicates(
     emulator: HubSpotEmulator, portal: Portal, framework: Framework
 ) -> None:
     emulator.inject(500, times=1, method="POST", route="/automation/v4/flows", commit=True)
-    with pytest.raises(EscalationsError, match="HubSpot answered 500"):
-        deploy(portal, framework)
-    deploy(portal, framework)
+    deploy(portal, framework)  # the flow is found saved, not created twice
     assert pending(portal, framework) == []
     names = [f["name"] for f in portal.observe().flows.values()]
     assert len(names) == len(set(names)) == len(framework.triggers)

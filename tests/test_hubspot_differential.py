@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from escalations.evaluate import Engine, level_at
 from escalations.hubspot.compile import Owner, Settings, compile_framework
-from escalations.hubspot.target import Portal, apply_portal, plan_portal
+from escalations.hubspot.portal import Portal
+from escalations.hubspot.target import apply_portal, plan_portal
 from escalations.model import Framework
 from escalations.sandbox.hubspot import HubSpotEmulator
 from escalations.targets import _hubspot

@@ -239,6 +239,11 @@ def test_cli_plan_and_apply_on_the_sandbox_target(
     assert "applied" in applied.out
     assert (tmp_path / ".escalations" / "sandbox" / "notion.sqlite").exists()
 
+    # Nothing for Notion to write, workflows for HubSpot to turn on (once a KeyError, exit 3).
+    enabled = cli("apply", *framework, "--yes", "--enable-workflows")
+    assert enabled.code == 0, enabled.err
+    assert enabled.out.splitlines()[-1].startswith("applied 8 changes to sandbox (Notion: ")
+
     again = cli("plan", *framework, "--detailed-exitcode", "--format", "json")
     assert again.code == 0, again.out
     assert '"create": 0' in again.out

@@ -270,8 +270,10 @@ def apply(
         steps = sum(2 if c.action == "create" and c.kind == "page" else 1 for c in pending)
         with typer.progressbar(length=steps, label="publishing", file=sys.stderr) as bar:
             counts = planned.apply(progress=lambda _: bar.update(1))
-    notion = f" (Notion: {counts['read']} reads, {counts['write']} writes)" if counts else ""
-    typer.echo(f"applied {len(pending)} changes to {chosen.name}{notion}")
+    requests = "; ".join(
+        f"{remote}: {sent['read']} reads, {sent['write']} writes" for remote, sent in counts.items()
+    )
+    typer.echo(f"applied {len(pending)} changes to {chosen.name} ({requests})")
 
 
 def _notes(notes: tuple[str, ...]) -> None:

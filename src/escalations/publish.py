@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from escalations.hubspot.compile import Compiled, Settings, compile_framework
-from escalations.hubspot.target import (
-    Portal,
-    PortalState,
-    apply_portal,
-    option_problems,
-    plan_portal,
-)
+from escalations.hubspot.portal import Portal, PortalState
+from escalations.hubspot.target import apply_portal, option_problems, plan_portal
 from escalations.model import Framework
 from escalations.notion.target import Observed, apply_changes, plan_changes
 from escalations.plan import Change, Plan
-from escalations.targets import NotionSession, Target, hubspot_session, notion_session
+from escalations.targets import (
+    NotionSession,
+    Target,
+    hubspot_session,
+    notion_session,
+    sandbox_lock,
+)
 
 REMOTES = ("notion", "hubspot")
 
@@ -58,17 +59,18 @@ class Publication:
     def notes(self) -> tuple[str, ...]:
         return self.hubspot.compiled.notes if self.hubspot else ()
 
-    def apply(self, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
-        """Carry out the plan, Notion first; return the Notion requests it took."""
-        counts: dict[str, Any] = {}
+    def apply(self, progress: Callable[[str], None] = lambda _: None) -> dict[str, Counter[str]]:
+        """Carry out the plan, Notion first; return the requests it took, by remote."""
+        counts: dict[str, Counter[str]] = {}
         if self.notion:
             apply_changes(self.notion.session.handbook, self.framework, self.notion.observed,
                           self.notion.changes, progress=progress)  # fmt: skip
-            counts = dict(self.notion.session.transport.counts)
+            counts["Notion"] = Counter(self.notion.session.transport.counts)
         if self.hubspot:
             apply_portal(self.hubspot.portal, self.hubspot.compiled, self.hubspot.state,
                          self.hubspot.changes, enable=self.enable_workflows,
                          progress=progress)  # fmt: skip
+            counts["HubSpot"] = Counter(self.hubspot.portal.caller.counts)
         return counts
 
 
@@ -84,6 +86,8 @@ def publication(
 ) -> Iterator[Publication]:
     """Reach the target's remotes (all it configures, or `only` one) and plan."""
     with ExitStack() as stack:
+        if target.sandbox:
+            stack.enter_context(sandbox_lock())
         notion = hubspot = None
         if only in (None, "notion") and (target.notion or only == "notion"):
             session = stack.enter_context(notion_session(target))

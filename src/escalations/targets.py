@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import uuid
@@ -17,7 +18,7 @@ from notion_client import APIResponseError, Client
 from urllib3.util.retry import Retry
 
 from escalations.errors import EscalationsError
-from escalations.hubspot.target import Portal
+from escalations.hubspot.portal import Portal
 from escalations.load import load_document
 from escalations.model import Framework
 from escalations.notion.http import Transport
@@ -99,6 +100,19 @@ def choose(targets: dict[str, Target], name: str) -> Target:
             f"{', '.join(sorted(targets))}."
         )
     return targets[name]
+
+
+@contextmanager
+def sandbox_lock(directory: Path = SANDBOX_DIR) -> Iterator[None]:
+    """One local run at a time on the sandbox: a second run waits for the first to finish
+    (the emulators share their SQLite state, and two publishes at once would both create)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / "lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +205,8 @@ def hubspot_session(target: Target, framework: Framework) -> Iterator[Portal]:
 
 
 def _hubspot(token: str, base_url: str) -> HubSpot:
-    """Generated clients take `host`, api_request takes `base_url`; retries cover POST and
-    PATCH too (urllib3 retries only idempotent methods by default, ref §4.3)."""
-    retry = Retry(total=5, backoff_factor=0.5, status_forcelist=(429,), allowed_methods=None,
-                  respect_retry_after_header=True)  # fmt: skip
+    """Generated clients take `host`, api_request takes `base_url`. urllib3 retries nothing:
+    hubspot/http.py retries by HubSpot's rules, and knows which writes may have landed (left
+    to urllib3, a closed port took 16 s of silent retries)."""
+    retry = Retry(total=0, redirect=0, raise_on_status=False)
     return HubSpot(access_token=token, host=base_url, base_url=base_url, retry=retry)

@@ -1,243 +1,16 @@
-"""The HubSpot portal: observe our property group, properties, owners and flows; plan; apply."""
+"""HubSpot deploy: the plan that makes the observed portal match the framework, and applying it."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from hubspot import HubSpot
-from hubspot.crm.properties import (
-    PropertyCreate,
-    PropertyGroupCreate,
-    PropertyGroupUpdate,
-    PropertyUpdate,
-)
-from hubspot.crm.properties.exceptions import ApiException as PropertiesApiException
-
 from escalations.errors import EscalationsError
-from escalations.hubspot import shapes
-from escalations.hubspot.compile import Compiled, Owner
+from escalations.hubspot.compile import Compiled
+from escalations.hubspot.marks import fingerprint, normal_flow, normal_property, unmark
+from escalations.hubspot.portal import Portal, PortalState
 from escalations.model import Framework
 from escalations.plan import Change
-
-TICKETS = "tickets"
-MARK = " [esc-hash:{}]"
-"""Appended to what we write, so that a hand edit since the last deploy shows as drift."""
-SERVER_KEYS = frozenset(
-    {
-        "id",
-        "revisionId",
-        "createdAt",
-        "updatedAt",
-        "crmObjectCreationStatus",
-        "nextAvailableActionId",
-        "dataSources",
-        "uuid",
-        "isEnabled",
-    }
-)
-PROPERTY_KEYS = ("name", "label", "type", "fieldType", "groupName", "description", "options")
-"""What is compared; the SDK's Property model does not carry externalOptions and
-referencedObjectType, so an owner picker's settings are written but cannot be read back."""
-
-
-@dataclass(frozen=True, slots=True)
-class PortalState:
-    group: dict[str, Any] | None
-    properties: dict[str, dict[str, Any]]
-    """Properties under our prefix, by name."""
-    defined: frozenset[str]
-    """Names of HubSpot-defined ticket properties (never touched)."""
-    owners: dict[str, Owner]
-    flows: dict[str, dict[str, Any]] = field(default_factory=dict)
-    others: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Every other ticket property, by name: the catalog's custom ones are looked up here."""
-    """Trigger id -> the full flow carrying its key tag."""
-
-
-def marked(text: str, body: Any) -> str:
-    return text + MARK.format(fingerprint(body))
-
-
-def fingerprint(body: Any) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
-
-
-def unmark(text: str) -> tuple[str, str | None]:
-    head, sep, tail = (text or "").rpartition(" [esc-hash:")
-    return (head, tail.rstrip("]")) if sep else (text or "", None)
-
-
-def normal_property(prop: dict[str, Any]) -> dict[str, Any]:
-    """The parts of a property we own, ordered for comparison."""
-    body: dict[str, Any] = {
-        k: prop.get(k) for k in PROPERTY_KEYS if prop.get(k) not in (None, [], False)
-    }
-    body["description"] = unmark(str(body.get("description", "")))[0]
-    options: list[dict[str, Any]] = body.get("options") or []
-    if options:
-        keys = ("label", "value", "hidden", "displayOrder")
-        body["options"] = sorted(
-            ({k: o.get(k) for k in keys} for o in options), key=lambda o: str(o["value"])
-        )
-    return body
-
-
-def normal_flow(flow: dict[str, Any]) -> dict[str, Any]:
-    """A flow without what the server adds, filters and options in a stable order."""
-    body = {k: v for k, v in flow.items() if k not in SERVER_KEYS and v not in ([], {}, None)}
-    body["description"] = unmark(str(body.get("description", "")))[0]
-    return json.loads(json.dumps(body, sort_keys=True), object_hook=_sorted_filters)  # type: ignore[no-any-return]
-
-
-def _sorted_filters(node: dict[str, Any]) -> dict[str, Any]:
-    if "filters" in node and isinstance(node["filters"], list):
-        node["filters"] = sorted(node["filters"], key=lambda f: json.dumps(f, sort_keys=True))
-    if "values" in node and isinstance(node["values"], list):
-        node["values"] = sorted(node["values"], key=str)
-    return node
-
-
-class Portal:
-    """A HubSpot portal reached through hubspot-api-client."""
-
-    def __init__(self, client: HubSpot, prefix: str) -> None:
-        self.client = client
-        self.prefix = prefix
-
-    # -- observe ---------------------------------------------------------------------------
-
-    def observe(self) -> PortalState:
-        """One call for the groups, one for all ticket properties, one per 500 owners, one
-        list of flows and one read per flow of ours: reads do not grow with properties."""
-        groups = self.client.crm.properties.groups_api.get_all(object_type=TICKETS).results
-        group = next((g.to_dict() for g in groups if g.name == f"{self.prefix}escalation"), None)
-        everything = self.client.crm.properties.core_api.get_all(object_type=TICKETS).results
-        ours = {p.name: _camel(p.to_dict()) for p in everything if p.name.startswith(self.prefix)}
-        defined = frozenset(p.name for p in everything if p.hubspot_defined)
-        others = {p.name: _camel(p.to_dict()) for p in everything if p.name not in ours}
-        return PortalState(group, ours, defined, self.owners(), self._flows(), others)
-
-    def owners(self) -> dict[str, Owner]:
-        """Every owner of the portal by lowercase email."""
-        owners: dict[str, Owner] = {}
-        after = None
-        while True:
-            page = self.client.crm.owners.owners_api.get_page(limit=500, after=after)
-            for owner in page.results:
-                if owner.email:
-                    owners[owner.email.lower()] = Owner(str(owner.id), str(owner.user_id))
-            after = page.paging.next.after if page.paging and page.paging.next else None
-            if not after:
-                return owners
-
-    def _flows(self) -> dict[str, dict[str, Any]]:
-        flows: dict[str, dict[str, Any]] = {}
-        after = None
-        while True:
-            listing = self._request(
-                "GET",
-                "/automation/v4/flows",
-                qs={"limit": 100, **({"after": after} if after else {})},
-            )
-            for item in listing.get("results", []):
-                name = str(item.get("name", ""))
-                if "[esc:" in name and name.endswith("]"):
-                    trigger = name.rsplit("[esc:", 1)[1][:-1]
-                    flows[trigger] = self._request("GET", f"/automation/v4/flows/{item['id']}")
-            after = (listing.get("paging") or {}).get("next", {}).get("after")
-            if not after:
-                return flows
-
-    def _request(
-        self, method: str, path: str, body: Any = None, qs: dict[str, Any] | None = None
-    ) -> Any:
-        """api_request has no retries (ref §0.1): back off on 429 ourselves."""
-        options: dict[str, Any] = {"method": method, "path": path}
-        if body is not None:
-            options["body"] = body
-        if qs:
-            options["qs"] = qs
-        for attempt in range(6):
-            response = self.client.api_request(options)
-            if response.status_code != 429:
-                break
-            time.sleep(min(10.0, 0.5 * 2**attempt))
-        if response.status_code >= 400:
-            raise EscalationsError(
-                f"HubSpot answered {response.status_code} to {method} {path}: {response.text[:300]}"
-            )
-        return response.json() if response.content else {}
-
-    # -- apply -----------------------------------------------------------------------------
-
-    def create_group(self, group: dict[str, Any]) -> None:
-        self.client.crm.properties.groups_api.create(
-            object_type=TICKETS, property_group_create=PropertyGroupCreate(**_snake(group))
-        )
-
-    def update_group(self, group: dict[str, Any]) -> None:
-        body = {k: v for k, v in group.items() if k != "name"}
-        self.client.crm.properties.groups_api.update(
-            object_type=TICKETS,
-            group_name=group["name"],
-            property_group_update=PropertyGroupUpdate(**_snake(body)),
-        )
-
-    def create_property(self, prop: dict[str, Any]) -> None:
-        body = {**prop, "description": marked(prop["description"], normal_property(prop))}
-        try:
-            self.client.crm.properties.core_api.create(
-                object_type=TICKETS, property_create=PropertyCreate(**_snake(body))
-            )
-        except PropertiesApiException as exc:
-            if exc.status != 409:  # saved by an earlier attempt: update it instead
-                raise
-            self.update_property(prop)
-
-    def update_property(self, prop: dict[str, Any]) -> None:
-        body = shapes.property_update_request(prop)
-        body.pop("type", None)  # a property's type is settled when it is created
-        body["description"] = marked(prop["description"], normal_property(prop))
-        self.client.crm.properties.core_api.update(
-            object_type=TICKETS,
-            property_name=prop["name"],
-            property_update=PropertyUpdate(**_snake(body)),
-        )
-
-    def archive_property(self, name: str) -> None:
-        self.client.crm.properties.core_api.archive(object_type=TICKETS, property_name=name)
-
-    def create_flow(self, flow: dict[str, Any], *, enable: bool) -> None:
-        described = {**flow, "description": marked(flow["description"], normal_flow(flow))}
-        body = shapes.flow_create_request(described, enabled=enable)
-        created = self._request("POST", "/automation/v4/flows", body)
-        self._wait_complete(str(created["id"]))
-
-    def update_flow(self, current: dict[str, Any], flow: dict[str, Any], *, enable: bool) -> None:
-        """GET, merge, PUT the full body with the current revisionId (ref §3.5)."""
-        latest = self._request("GET", f"/automation/v4/flows/{current['id']}")
-        described = {**flow, "description": marked(flow["description"], normal_flow(flow))}
-        enabled = True if enable else bool(latest.get("isEnabled", False))
-        body = shapes.flow_put_request(
-            described, revision_id=str(latest["revisionId"]), enabled=enabled
-        )
-        self._request("PUT", f"/automation/v4/flows/{current['id']}", body)
-
-    def delete_flow(self, flow: dict[str, Any]) -> None:
-        self._request("DELETE", f"/automation/v4/flows/{flow['id']}")
-
-    def _wait_complete(self, flow_id: str) -> None:
-        for _ in range(20):
-            flow = self._request("GET", f"/automation/v4/flows/{flow_id}")
-            if flow.get("crmObjectCreationStatus", "COMPLETE") == "COMPLETE":
-                return
-            time.sleep(0.2)
-        raise EscalationsError(f"HubSpot did not finish creating flow {flow_id}; run apply again.")
 
 
 def option_problems(framework: Framework, state: PortalState) -> list[Change]:
@@ -336,13 +109,19 @@ def plan_portal(
             )
     for trigger in sorted(set(state.flows) - set(compiled.flows)):
         changes.append(_gone("flow", trigger, allow_delete))
+    for trigger, younger in sorted(state.duplicates.items()):
+        # Ours, made by an overlapping deploy: removed without --allow-delete.
+        ids = ", ".join(str(f["id"]) for f in younger)
+        changes.append(Change("hubspot", "delete", "duplicate", trigger, younger[0].get("name", ""),
+                              f"flow {ids} duplicates flow {state.flows[trigger]['id']}, made by "
+                              "an overlapping deploy; the oldest is kept"))  # fmt: skip
     return changes
 
 
 def _change(
     kind: str, key: str, title: str, description: str, observed: Any, force: bool
 ) -> Change:
-    _, mark = unmark(description)
+    _, mark, _ = unmark(description)
     if mark is not None and mark != fingerprint(observed) and not force:
         return Change(
             "hubspot",
@@ -392,35 +171,15 @@ def apply_portal(
         elif change.kind == "property" and change.action == "delete":
             portal.archive_property(change.key)
         elif change.kind == "flow" and change.action == "create":
-            portal.create_flow(compiled.flows[change.key], enable=enable)
+            portal.create_flow(change.key, compiled.flows[change.key], enable=enable)
         elif change.kind == "flow" and change.action == "update":
-            portal.update_flow(state.flows[change.key], compiled.flows[change.key], enable=enable)
+            portal.update_flow(change.key, state.flows[change.key], compiled.flows[change.key],
+                               enable=enable)  # fmt: skip
         elif change.kind == "flow" and change.action == "delete":
             portal.delete_flow(state.flows[change.key])
+        elif change.kind == "duplicate":
+            for flow in state.duplicates[change.key]:
+                portal.delete_flow(flow)
         else:
             continue
         progress(f"{change.action} {change.kind} {change.key}")
-
-
-def _camel(data: dict[str, Any]) -> dict[str, Any]:
-    """SDK models' to_dict uses snake_case; HubSpot's JSON (and our bodies) use camelCase."""
-
-    def convert(key: str) -> str:
-        head, *rest = key.split("_")
-        return head + "".join(part.title() for part in rest)
-
-    result: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, list):
-            value = [_camel(v) if isinstance(v, dict) else v for v in value]
-        result[convert(key)] = _camel(value) if isinstance(value, dict) else value
-    return result
-
-
-def _snake(data: dict[str, Any]) -> dict[str, Any]:
-    import re
-
-    def convert(key: str) -> str:
-        return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
-
-    return {convert(k): v for k, v in data.items()}
