@@ -190,3 +190,15 @@ def test_name_defect_and_escape() -> None:
     assert name_defect("soft\u00adhyphen.md") == "holds an invisible formatting character"
     assert name_defect("line\u2028break.md") == "holds an invisible formatting character"
     assert escape_name(os.fsdecode(b"\xc3\xa9\xe9\\'\x1b.md")) == "'é\\xe9\\\\'\\x1b.md'"
+
+
+def test_a_framework_folder_given_with_such_a_name_is_shown_escaped(
+    tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = create(tmp_path, b"fw\xe9/notes.txt").parent
+    shutil.copytree(FRAMEWORK, folder, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate", "--framework", folder.name)
+    assert result.out.splitlines()[0].startswith("fw\\xe9/notes.txt:1:1: warning [unknown-file] ")
+    assert result.out.splitlines()[1:] == [f"0 errors, 1 warning in {DOCUMENTS} documents"]
+    assert result.code == 0

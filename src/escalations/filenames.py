@@ -28,8 +28,17 @@ def name_defect(name: str) -> str | None:
 
 def escape_name(name: str) -> str:
     """`name` quoted, its undecodable bytes and unprintable characters as Python escapes."""
+    return f"'{_escaped(name)}'"
+
+
+def printable(path: str) -> str:
+    """`path` as it is when it can be printed, else with escapes (stdout may refuse it)."""
+    return _escaped(path) if name_defect(path) else path
+
+
+def _escaped(text: str) -> str:
     escaped = []
-    for char in name:
+    for char in text:
         if ord(char) in _UNDECODABLE:
             escaped.append(f"\\x{ord(char) - 0xDC00:02x}")
         elif char == "\\":
@@ -38,7 +47,7 @@ def escape_name(name: str) -> str:
             escaped.append(repr(char)[1:-1])
         else:
             escaped.append(char)
-    return "'" + "".join(escaped) + "'"
+    return "".join(escaped)
 
 
 def walk(folder: Path) -> tuple[list[Path], list[Path]]:

@@ -12,7 +12,7 @@ import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from escalations.filenames import misnamed_problem, name_defect, walk
+from escalations.filenames import misnamed_problem, name_defect, printable, walk
 from escalations.problems import Problem, error, warning
 
 Pointer = tuple[str | int, ...]
@@ -149,7 +149,7 @@ def discover(root: Path) -> tuple[list[tuple[Path, str]], list[Path], list[Path]
 
 def load_framework(root: Path, *, display_root: str | None = None) -> Loaded:
     """Read every framework file under `root`; problems instead of exceptions for bad files."""
-    shown = display_root if display_root is not None else str(root)
+    shown = printable(display_root if display_root is not None else str(root))
     found, strays, misnamed = discover(root)
     documents: list[Document] = []
     problems: list[Problem] = []
