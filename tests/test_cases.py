@@ -3,6 +3,7 @@ framework in one way, and its expected.txt holds the exact problems reported for
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,17 @@ def apply_case(case: Path, framework: Path) -> set[str]:
         target = framework / name
         shutil.rmtree(target) if target.is_dir() else target.unlink()
         touched.add(f"framework/{name}")
+    created = case / "create.txt"
+    # Names the repository must not hold (not UTF-8, control characters: pre-commit tools and
+    # other platforms choke on them) are written as in a Python bytes literal, one a line; the
+    # files stay empty, as a misnamed file is never read.
+    for line in created.read_text(encoding="ascii").splitlines() if created.exists() else []:
+        name = os.fsdecode(line.encode("ascii").decode("unicode_escape").encode("latin-1"))
+        try:
+            (framework / name).touch()
+        except OSError as exc:  # macOS and Windows refuse names that are not UTF-8
+            pytest.skip(f"this file system cannot hold the name {line}: {exc}")
+        touched.add((Path("framework") / Path(line).parent).as_posix())
     return touched
 
 

@@ -12,6 +12,7 @@ import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from escalations.filenames import misnamed_problem, name_defect, printable, walk
 from escalations.problems import Problem, error, warning
 
 Pointer = tuple[str | int, ...]
@@ -32,6 +33,8 @@ RULES = {
     "file-too-large": f"A file is at most {MAX_BYTES // 1024} KiB; larger ones are refused unread.",
     "binary-file": "A file is text: a NUL byte marks it as binary.",
     "encoding": "A file is UTF-8.",
+    "file-name": "A file or folder name is UTF-8 without control or formatting characters, so it "
+    "can be shown and published.",
     "yaml-syntax": "A file is well-formed YAML (one document, plain keys).",
     "yaml-tag": "Only the standard YAML tags are used (no !python/... or custom tags).",
     "duplicate-key": "No mapping has the same key twice (YAML would silently keep the last).",
@@ -119,36 +122,35 @@ class Loaded:
     problems: list[Problem]
 
 
-def discover(root: Path) -> tuple[list[tuple[Path, str]], list[Path]]:
-    """The framework files under `root` with their kind, and the files that belong to none."""
+def discover(root: Path) -> tuple[list[tuple[Path, str]], list[Path], list[Path]]:
+    """The framework files under `root` with their kind, the files that belong to none, and the
+    files and folders whose names cannot be shown or published (which are not read)."""
     found: list[tuple[Path, str]] = []
     strays: list[Path] = []
+    misnamed: list[Path] = []
     for path in sorted(root.iterdir()):
         if path.name.startswith("."):
             continue
-        if path.is_file() and path.name in SINGLE_FILES:
+        if name_defect(path.name):
+            misnamed.append(path)
+        elif path.is_file() and path.name in SINGLE_FILES:
             found.append((path, SINGLE_FILES[path.name]))
         elif path.is_dir() and path.name in FOLDERS:
             kind = FOLDERS[path.name]
             suffixes = (".md",) if kind in MARKDOWN_KINDS else YAML_SUFFIXES
-            for child in sorted(path.rglob("*")):
-                if any(part.startswith(".") for part in child.relative_to(root).parts):
-                    continue
-                if child.is_file():
-                    (
-                        found.append((child, kind))
-                        if child.suffix in suffixes
-                        else strays.append(child)
-                    )
+            files, misnamed_inside = walk(path)
+            misnamed.extend(misnamed_inside)
+            for child in files:
+                found.append((child, kind)) if child.suffix in suffixes else strays.append(child)
         else:
             strays.append(path)
-    return found, strays
+    return found, strays, misnamed
 
 
 def load_framework(root: Path, *, display_root: str | None = None) -> Loaded:
     """Read every framework file under `root`; problems instead of exceptions for bad files."""
-    shown = display_root if display_root is not None else str(root)
-    found, strays = discover(root)
+    shown = printable(display_root if display_root is not None else str(root))
+    found, strays, misnamed = discover(root)
     documents: list[Document] = []
     problems: list[Problem] = []
     for path, kind in found:
@@ -157,6 +159,8 @@ def load_framework(root: Path, *, display_root: str | None = None) -> Loaded:
         problems.extend(file_problems)
         if document is not None:
             documents.append(replace(document, name=path.relative_to(root).as_posix()))
+    for path in misnamed:
+        problems.append(misnamed_problem(path, _display(shown, path.parent.relative_to(root))))
     present = {kind for _, kind in found}
     for name, kind in SINGLE_FILES.items():
         if kind not in present:
