@@ -15,9 +15,11 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from escalations.conditions import Leaf
 from escalations.hubspot.compile import Compiled, Owner, Settings, compile_framework
+from escalations.hubspot.filters import leaf_filter
 from escalations.hubspot.target import Portal, apply_portal, plan_portal
-from escalations.model import Framework
+from escalations.model import Field, Framework
 from escalations.sandbox.hubspot import ROUTES, HubSpotEmulator
 from escalations.targets import _hubspot
 
@@ -61,8 +63,11 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def problems(name: str, instance: Any) -> list[str]:
-    """Every way `instance` breaks the schema `name`, as `json path: message`, sorted."""
-    validator = Draft202012Validator(schema(name), registry=registry())
+    """Every way `instance` breaks the schema `name` (a file's stem, or a `file#pointer` of a
+    part), as `json path: message`, sorted."""
+    file, _, pointer = name.partition("#")
+    target = schema(file) if not pointer else {"$ref": f"{schema(file)['$id']}#{pointer}"}
+    validator = Draft202012Validator(target, registry=registry())
     return sorted(f"{e.json_path}: {e.message}" for e in validator.iter_errors(instance))
 
 
@@ -333,6 +338,34 @@ def test_every_rendered_body_validates(tmp_path: Path, cli: Callable[..., Result
     groups = json.loads((out / "hubspot" / "property-groups.json").read_text())
     assert flows and properties and groups
     found = list(compiled_problems(flows, properties, groups, "rendered"))
+    assert not found, "\n".join(found)
+
+
+def leaves(field: Field) -> list[tuple[str, Any]]:
+    """A leaf of every operator family the compiler has for the field's type."""
+    first = field.options[0].value if field.options else None
+    by_type: dict[str, list[tuple[str, Any]]] = {
+        "enumeration": [("eq", first), ("not_in", [first])],
+        "owner": [("eq", "person:someone"), ("neq", "person:someone")],
+        "number": [("gt", 2), ("lte", 2.5), ("eq", 100000)],
+        "bool": [("eq", True), ("neq", False)],
+        "string": [("eq", "x"), ("in", ["a", "b"]), ("contains", "down"), ("starts_with", "Re:")],
+        "datetime": [("before", "2026-01-01T09:30:00Z"), ("after", "2026-06-30T23:59:59+02:00")],
+    }
+    assert field.type in by_type, f"no leaves for field type {field.type}: add them here"
+    return [*by_type[field.type], ("is_known", None), ("is_unknown", None)]
+
+
+def test_every_kind_of_condition_leaf_compiles_to_a_valid_filter(framework: Framework) -> None:
+    assert {"datetime", "number", "bool"} <= {f.type for f in framework.fields}
+    found = []
+    for field in framework.fields:
+        for op, value in leaves(field):
+            compiled = leaf_filter(Leaf(field.id, op, value), field, lambda _: "101")
+            found += [
+                f"{field.id} {op} {value!r}: {p}"
+                for p in problems("flow-parts#/$defs/Filter", compiled)
+            ]
     assert not found, "\n".join(found)
 
 
