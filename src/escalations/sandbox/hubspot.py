@@ -112,6 +112,13 @@ def _normalize_route(route: str) -> tuple[str | None, str]:
     return method, found[0]
 
 
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body.strip() else None
+    except ValueError:
+        return None
+
+
 class HubSpotEmulator(Emulator):
     """A HubSpot API emulator on 127.0.0.1 for `hubspot-api-client` (see the module docstring).
 
@@ -136,6 +143,8 @@ class HubSpotEmulator(Emulator):
         self.rate_limit = rate_limit
         self.window = window
         self.requests: Counter[tuple[str, str]] = Counter()
+        self.journal: list[tuple[str, str, dict[str, str], Any]] = []
+        """(method, route template, query, JSON body or None) of every request, in order."""
         self.notifications: list[dict[str, Any]] = []
         self._clock = clock or (lambda: datetime.now(UTC))
         self._offset = timedelta(0)
@@ -167,6 +176,7 @@ class HubSpotEmulator(Emulator):
     def reset_counts(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.journal.clear()
 
     def inject(
         self,
@@ -249,8 +259,10 @@ class HubSpotEmulator(Emulator):
         parts = urlsplit(target)
         route = match_route(parts.path)
         template = route[0] if route else parts.path
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         with self._lock:
             self.requests[(method, template)] += 1
+            self.journal.append((method, template, query, _json_or_none(body)))
         extra: dict[str, str] = {}
         try:
             status, payload = self._process(method, route, parts.query, headers, body, extra)
