@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from escalations.conditions import Condition, Leaf
+from escalations.durations import parse_datetime
 from escalations.errors import EscalationsError
 from escalations.hubspot import shapes
 from escalations.model import Field, Framework
@@ -29,6 +31,12 @@ TEXT_OPERATORS = {
     "starts_with": "STARTS_WITH",
     "ends_with": "ENDS_WITH",
 }
+
+
+def _instant(value: object) -> datetime:
+    moment = value if isinstance(value, datetime) else parse_datetime(str(value))
+    return moment.astimezone(UTC)
+
 
 OwnerId = Callable[[str], str]
 """The HubSpot owner id of a `person:` reference."""
@@ -62,14 +70,17 @@ def leaf_filter(leaf: Leaf, field: Field, owner_id: OwnerId) -> dict[str, Any]:
         operator = "IS_NONE_OF" if negative else "IS_ANY_OF"
         return shapes.property_filter(prop, shapes.operation("ENUMERATION", operator, values=ids))
     if field.type == "number":
-        value = f"{float(values[0]):g}"
+        # PublicNumberPropertyOperation types `value` as a number [SPEC].
+        number = float(values[0])
+        value: int | float = int(number) if number.is_integer() else number
         return shapes.property_filter(
             prop, shapes.operation("NUMBER", NUMBER_OPERATORS[leaf.op], value=value)
         )
     if field.type == "bool":
+        # PublicBoolPropertyOperation types `value` as a boolean [SPEC].
         operator = "IS_NOT_EQUAL_TO" if negative else "IS_EQUAL_TO"
         return shapes.property_filter(
-            prop, shapes.operation("BOOL", operator, value="true" if values[0] else "false")
+            prop, shapes.operation("BOOL", operator, value=bool(values[0]))
         )
     if field.type == "string":
         kind = "STRING" if len(values) == 1 and leaf.op in ("eq", "neq") else "MULTISTRING"
@@ -79,11 +90,6 @@ def leaf_filter(leaf: Leaf, field: Field, owner_id: OwnerId) -> dict[str, Any]:
         )
         return shapes.property_filter(prop, shapes.operation(kind, operator, **body))
     if field.type == "datetime":
-        # UNVERIFIED (ref §3.4): the TIME_POINT shape of an absolute date-time comparison.
         operator = "IS_BEFORE" if leaf.op == "before" else "IS_AFTER"
-        point = {"timeType": "DATE", "timezoneSource": "CUSTOM", "zoneId": "UTC",
-                 "date": str(values[0])}  # fmt: skip
-        return shapes.property_filter(
-            prop, shapes.operation("TIME_POINT", operator, timePoint=point)
-        )
+        return shapes.property_filter(prop, shapes.time_point(operator, _instant(values[0])))
     raise EscalationsError(f"field '{field.id}' of type {field.type} cannot be compiled")

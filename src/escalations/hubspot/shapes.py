@@ -7,6 +7,7 @@ public OpenAPI specs [SPEC], the SDK [SDK], HubSpot's documentation [DOC] and th
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 TICKET = "0-5"
@@ -74,6 +75,24 @@ def operation(kind: str, operator: str, **value: Any) -> dict[str, Any]:
     return body
 
 
+def time_point(operator: str, moment: datetime) -> dict[str, Any]:
+    """PublicTimePointOperation with a PublicDatePoint [SPEC]: `type` is required beside
+    `operationType`, and the point is broken into integer fields in a named zone (UTC)."""
+    point = {
+        "timeType": "DATE",
+        "timezoneSource": "CUSTOM",
+        "zoneId": "UTC",
+        "year": moment.year,
+        "month": moment.month,
+        "day": moment.day,
+        "hour": moment.hour,
+        "minute": moment.minute,
+        "second": moment.second,
+        "millisecond": moment.microsecond // 1000,
+    }
+    return operation("TIME_POINT", operator, type="TIME_POINT", timePoint=point)
+
+
 def or_of_ands(groups: list[list[dict[str, Any]]]) -> dict[str, Any]:
     """The UI-canonical shape: an OR root whose children are AND branches (ref §3.4 [3P])."""
     return {
@@ -106,7 +125,6 @@ def flow(name: str, description: str, start: str, actions: list[dict[str, Any]],
         "name": name,
         "description": description,
         "startActionId": start,
-        "nextAvailableActionId": str(len(actions) + 1),
         "actions": actions,
         "enrollmentCriteria": {
             "type": "LIST_BASED",
@@ -118,7 +136,50 @@ def flow(name: str, description: str, start: str, actions: list[dict[str, Any]],
         "timeWindows": [],
         "blockedDates": [],
         "customProperties": {},
+        "dataSources": [],
     }
+
+
+# What each request schema accepts (ref §3.2, §3.5 [SPEC]). The spec marks blockedDates,
+# customProperties, dataSources and timeWindows required on create, while HubSpot's skill doc
+# says the API fills defaults [3P-official]: the stricter (the spec) is followed, with empty
+# values. Response-only fields (id, revisionId on create, nextAvailableActionId,
+# crmObjectCreationStatus, createdAt, updatedAt) are never sent.
+FLOW_CREATE_FIELDS = frozenset({
+    "type", "flowType", "objectTypeId", "isEnabled", "name", "description", "startActionId",
+    "actions", "enrollmentCriteria", "enrollmentSchedule", "suppressionFilterBranch",
+    "timeWindows", "blockedDates", "customProperties", "dataSources", "uuid",
+})  # fmt: skip
+"""ApiPlatformFlowCreateRequest's properties [SPEC automationV4.json]."""
+FLOW_PUT_FIELDS = frozenset({
+    "type", "revisionId", "isEnabled", "name", "description", "startActionId", "actions",
+    "enrollmentCriteria", "enrollmentSchedule", "suppressionFilterBranch", "timeWindows",
+    "blockedDates", "customProperties", "uuid",
+})  # fmt: skip
+"""ApiPlatformFlowPutRequest's properties [SPEC]: no flowType, objectTypeId or dataSources."""
+PROPERTY_UPDATE_FIELDS = frozenset({
+    "label", "type", "fieldType", "groupName", "description", "options", "displayOrder",
+    "hidden", "formField", "calculationFormula", "currencyPropertyName", "showCurrencySymbol",
+    "numberDisplayHint", "textDisplayHint",
+})  # fmt: skip
+"""PropertyUpdate's properties [SPEC properties.json]: `name` cannot change, and
+externalOptions / referencedObjectType are set only on create."""
+
+
+def flow_create_request(body: dict[str, Any], *, enabled: bool) -> dict[str, Any]:
+    """The body of POST /automation/v4/flows."""
+    return {k: v for k, v in body.items() if k in FLOW_CREATE_FIELDS} | {"isEnabled": enabled}
+
+
+def flow_put_request(body: dict[str, Any], *, revision_id: str, enabled: bool) -> dict[str, Any]:
+    """The body of PUT /automation/v4/flows/{flowId}: a full replace (ref §0.6)."""
+    kept = {k: v for k, v in body.items() if k in FLOW_PUT_FIELDS}
+    return kept | {"revisionId": revision_id, "isEnabled": enabled}
+
+
+def property_update_request(prop: dict[str, Any]) -> dict[str, Any]:
+    """The body of PATCH /crm/v3/properties/tickets/{propertyName}."""
+    return {k: v for k, v in prop.items() if k in PROPERTY_UPDATE_FIELDS}
 
 
 def connection(next_id: str | None) -> dict[str, Any]:

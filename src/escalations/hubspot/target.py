@@ -19,6 +19,7 @@ from hubspot.crm.properties import (
 from hubspot.crm.properties.exceptions import ApiException as PropertiesApiException
 
 from escalations.errors import EscalationsError
+from escalations.hubspot import shapes
 from escalations.hubspot.compile import Compiled, Owner
 from escalations.model import Framework
 from escalations.plan import Change
@@ -199,7 +200,8 @@ class Portal:
             self.update_property(prop)
 
     def update_property(self, prop: dict[str, Any]) -> None:
-        body = {k: v for k, v in prop.items() if k not in ("name", "type")}
+        body = shapes.property_update_request(prop)
+        body.pop("type", None)  # a property's type is settled when it is created
         body["description"] = marked(prop["description"], normal_property(prop))
         self.client.crm.properties.core_api.update(
             object_type=TICKETS,
@@ -211,17 +213,19 @@ class Portal:
         self.client.crm.properties.core_api.archive(object_type=TICKETS, property_name=name)
 
     def create_flow(self, flow: dict[str, Any], *, enable: bool) -> None:
-        body = {**flow, "description": marked(flow["description"], normal_flow(flow))}
-        body["isEnabled"] = enable
+        described = {**flow, "description": marked(flow["description"], normal_flow(flow))}
+        body = shapes.flow_create_request(described, enabled=enable)
         created = self._request("POST", "/automation/v4/flows", body)
         self._wait_complete(str(created["id"]))
 
     def update_flow(self, current: dict[str, Any], flow: dict[str, Any], *, enable: bool) -> None:
         """GET, merge, PUT the full body with the current revisionId (ref §3.5)."""
         latest = self._request("GET", f"/automation/v4/flows/{current['id']}")
-        body = {**flow, "description": marked(flow["description"], normal_flow(flow))}
-        body["revisionId"] = latest["revisionId"]
-        body["isEnabled"] = True if enable else latest.get("isEnabled", False)
+        described = {**flow, "description": marked(flow["description"], normal_flow(flow))}
+        enabled = True if enable else bool(latest.get("isEnabled", False))
+        body = shapes.flow_put_request(
+            described, revision_id=str(latest["revisionId"]), enabled=enabled
+        )
         self._request("PUT", f"/automation/v4/flows/{current['id']}", body)
 
     def delete_flow(self, flow: dict[str, Any]) -> None:
