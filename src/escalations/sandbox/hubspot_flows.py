@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from escalations.sandbox.hubspot_check import Schema, check, need
+from escalations.sandbox.hubspot_check import Schema, check, fail, need
 from escalations.sandbox.hubspot_contract import (
     FLOW_CREATE,
     FLOW_PUT,
@@ -263,7 +263,8 @@ class Flows:
         if actions and start is None:
             raise invalid("Some required fields were not set: [startActionId]")
         if start is not None and start not in ids:
-            raise invalid(f"startActionId {start} does not name an action of this flow")
+            message = f"startActionId {start} does not name an action of this flow"
+            raise fail(message, "startActionId", "UNKNOWN_ACTION", FLOW_CREATE.name)
         if body.get("enrollmentCriteria") is not None:
             self._check_enrollment(body["enrollmentCriteria"])
         if body.get("suppressionFilterBranch") is not None:
@@ -333,10 +334,11 @@ class Flows:
         links += [action.get("connection"), action.get("defaultBranch")]
         for link in links:
             if link is not None and link["nextActionId"] not in ids:
-                raise invalid(
+                message = (
                     f"{label}: nextActionId {link['nextActionId']} does not name an action "
                     "of this flow"
                 )
+                raise fail(message, f"{where}.nextActionId", "UNKNOWN_ACTION", "ApiConnection")
 
     def _check_fields(
         self,
