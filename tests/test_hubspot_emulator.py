@@ -64,6 +64,10 @@ def flow_body(**overrides: Any) -> dict[str, Any]:
         "name": "[esc] urgent",
         "isEnabled": False,
         "startActionId": "1",
+        "timeWindows": [],
+        "blockedDates": [],
+        "customProperties": {},
+        "dataSources": [],
         "enrollmentCriteria": {
             "type": "LIST_BASED",
             "shouldReEnroll": False,
@@ -96,6 +100,20 @@ def flow_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+RESPONSE_ONLY = (
+    "createdAt",
+    "updatedAt",
+    "crmObjectCreationStatus",
+    "nextAvailableActionId",
+    "dataSources",
+)
+
+
+def put_body(flow: dict[str, Any]) -> dict[str, Any]:
+    """A GET answer made a PUT body the way reference §3.5 says: strip the response-only keys."""
+    return {k: v for k, v in flow.items() if k not in RESPONSE_ONLY}
 
 
 def enum_filter(name: str, operator: str, *values: str) -> dict[str, Any]:
@@ -205,7 +223,7 @@ def test_property_crud_and_archive(client: HubSpot) -> None:
         ({"type": "number", "field_type": "text"}, "does not support fieldType"),
         ({"type": "color"}, "Invalid property type"),
         ({"group_name": "nosuchgroup"}, "does not exist"),
-        ({"options": [{"label": "x", "hidden": False}]}, "label and value"),
+        ({"options": [{"label": "x", "hidden": False}]}, "not set: [options[0].value]"),
         (
             {
                 "options": [
@@ -345,12 +363,12 @@ def test_flow_create_get_put_delete(client: HubSpot) -> None:
     assert first["crmObjectCreationStatus"] == "PENDING"
     current = flows(client, "GET", f"/{flow_id}").json()
     assert current["crmObjectCreationStatus"] == "COMPLETE"
-    put = flows(client, "PUT", f"/{flow_id}", {**current, "name": "renamed"})
+    put = flows(client, "PUT", f"/{flow_id}", {**put_body(current), "name": "renamed"})
     assert put.status_code == 200
     assert (put.json()["revisionId"], put.json()["name"]) == ("2", "renamed")
-    stale = flows(client, "PUT", f"/{flow_id}", {**current, "name": "stale"})
+    stale = flows(client, "PUT", f"/{flow_id}", {**put_body(current), "name": "stale"})
     assert stale.status_code == 409 and "current revisionId is 2" in stale.json()["message"]
-    untyped = {k: v for k, v in put.json().items() if k != "type"}
+    untyped = {k: v for k, v in put_body(put.json()).items() if k != "type"}
     missing = flows(client, "PUT", f"/{flow_id}", untyped)
     assert missing.status_code == 400
     assert missing.json()["message"] == "Some required fields were not set: [type]"
@@ -374,10 +392,19 @@ def test_flow_create_get_put_delete(client: HubSpot) -> None:
 
 def test_flow_put_while_pending_and_full_replace(client: HubSpot) -> None:
     created = flows(client, "POST", body=flow_body()).json()
-    pending = flows(client, "PUT", f"/{created['id']}", created)
+    pending = flows(client, "PUT", f"/{created['id']}", put_body(created))
     assert pending.status_code == 400 and "PENDING" in pending.json()["message"]
     flows(client, "GET", f"/{created['id']}")
-    bare = {"type": "PLATFORM_FLOW", "revisionId": "1", "name": "bare", "isEnabled": False}
+    bare = {
+        "type": "PLATFORM_FLOW",
+        "revisionId": "1",
+        "name": "bare",
+        "isEnabled": False,
+        "actions": [],
+        "timeWindows": [],
+        "blockedDates": [],
+        "customProperties": {},
+    }
     replaced = flows(client, "PUT", f"/{created['id']}", bare).json()
     assert replaced["actions"] == [] and "enrollmentCriteria" not in replaced
 
@@ -388,7 +415,10 @@ def test_human_edit_flow_bumps_revision(hub: HubSpotEmulator, client: HubSpot) -
     current = flows(client, "GET", f"/{created['id']}").json()
     assert (current["revisionId"], current["name"]) == ("2", "Edited in UI")
     assert (
-        flows(client, "PUT", f"/{created['id']}", {**created, "revisionId": "1"}).status_code == 409
+        flows(
+            client, "PUT", f"/{created['id']}", {**put_body(created), "revisionId": "1"}
+        ).status_code
+        == 409
     )
 
 
@@ -446,7 +476,7 @@ LIST_BRANCH = {
             400,
             "nextActionId 7",
         ),
-        (_action(BASE, 1, fields=None), 400, "[fields]"),
+        (_action(BASE, 1, fields=None), 400, "not set: [actions[1].fields]"),
         (_action(BASE, 1, actionTypeId="0-13"), 500, "internal error"),
         (
             _action(BASE, 1, actionTypeId="0-5", fields={"property": "x", "value": {}}),
@@ -471,7 +501,7 @@ LIST_BRANCH = {
                 "enrollmentCriteria": _without(BASE["enrollmentCriteria"], "shouldReEnroll"),
             },
             400,
-            "[shouldReEnroll]",
+            "not set: [enrollmentCriteria.shouldReEnroll]",
         ),
         (
             {

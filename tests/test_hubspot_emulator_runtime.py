@@ -16,11 +16,14 @@ from escalations.sandbox.hubspot_filters import matches_branch, matches_filter
 from tests.test_hubspot_emulator import create_ticket, enum_filter, flows, make_client, prop
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+SLACK = "1-179507819"
+"""An integration (app) action type id: portal specific, so the portal installs it."""
 
 
 @pytest.fixture
 def hub() -> Iterator[HubSpotEmulator]:
     with HubSpotEmulator(clock=lambda: START) as emulator:
+        emulator.install_action(SLACK, ("channel", "message"))
         yield emulator
 
 
@@ -68,7 +71,11 @@ def known(name: str, operator: str = "IS_KNOWN") -> dict[str, Any]:
     return {
         "filterType": "PROPERTY",
         "property": name,
-        "operation": {"operationType": "ALL_PROPERTY", "operator": operator},
+        "operation": {
+            "operationType": "ALL_PROPERTY",
+            "operator": operator,
+            "includeObjectsWithNoValueSet": operator == "IS_UNKNOWN",
+        },
     }
 
 
@@ -76,7 +83,12 @@ def flag(name: str, value: bool) -> dict[str, Any]:
     return {
         "filterType": "PROPERTY",
         "property": name,
-        "operation": {"operationType": "BOOL", "operator": "IS_EQUAL_TO", "value": value},
+        "operation": {
+            "operationType": "BOOL",
+            "operator": "IS_EQUAL_TO",
+            "value": value,
+            "includeObjectsWithNoValueSet": False,
+        },
     }
 
 
@@ -112,6 +124,10 @@ def escalation_flow(enabled: bool = True, **criteria: Any) -> dict[str, Any]:
         "name": "[esc] urgent",
         "isEnabled": enabled,
         "startActionId": "1",
+        "timeWindows": [],
+        "blockedDates": [],
+        "customProperties": {},
+        "dataSources": [],
         "enrollmentCriteria": {
             "type": "LIST_BASED",
             "shouldReEnroll": False,
@@ -151,7 +167,7 @@ def escalation_flow(enabled: bool = True, **criteria: Any) -> dict[str, Any]:
                 ],
             },
             action("6", "0-5", set_value("esc_level", "l2"), "7"),
-            action("7", "1-179507819", {"channel": "#escalations", "message": "Level 2"}),
+            action("7", SLACK, {"channel": "#escalations", "message": "Level 2"}),
         ],
     }
 
@@ -290,7 +306,7 @@ def _op(operation_type: str, operator: str, **fields: Any) -> dict[str, Any]:
         (_op("MULTISTRING", "DOES_NOT_CONTAIN", values=["outage"]), "Site is down", True),
         (_op("NUMBER", "IS_GREATER_THAN", value=3600000), "3600001", True),
         (_op("NUMBER", "IS_LESS_THAN_OR_EQUAL_TO", value="10"), "10", True),
-        (_op("NUMBER", "IS_BETWEEN", lowerBound=1, upperBound=5), "6", False),
+        (_op("NUMBER_RANGED", "IS_BETWEEN", lowerBound=1, upperBound=5), "6", False),
         (_op("BOOL", "IS_EQUAL_TO", value=True), "true", True),
         (_op("BOOL", "IS_NOT_EQUAL_TO", value="true"), "false", True),
         (_op("ALL_PROPERTY", "IS_KNOWN"), "", False),

@@ -25,6 +25,7 @@ from tests.test_hubspot_emulator import (
     hub,
     make_client,
     prop,
+    put_body,
 )
 from tests.test_hubspot_emulator import search as raw_search
 
@@ -220,8 +221,8 @@ def test_injected_faults(hub: HubSpotEmulator, client: HubSpot) -> None:
     hub.inject(409, method="PUT")
     created = flows(client, "POST", body=flow_body()).json()
     flows(client, "GET", f"/{created['id']}")
-    assert flows(client, "PUT", f"/{created['id']}", created).status_code == 409
-    assert flows(client, "PUT", f"/{created['id']}", created).status_code == 200
+    assert flows(client, "PUT", f"/{created['id']}", put_body(created)).status_code == 409
+    assert flows(client, "PUT", f"/{created['id']}", put_body(created)).status_code == 200
     hub.inject(502, route="GET /crm/v3/owners", delay=0.2)
     started = time.monotonic()
     with pytest.raises(Exception) as caught:

@@ -16,6 +16,8 @@ HubSpot's body `{"status": "error", "message", "correlationId", "category", ...}
 or wrong bearer token answers 401 (category INVALID_AUTHENTICATION). `rate_limit` requests per
 `window` seconds per token (rolling) answer 429 with the TEN_SECONDLY_ROLLING body beyond;
 searches are exempt from that window and limited to 4 per second instead (policy SECONDLY).
+Request bodies are checked against the published contract (`hubspot_contract*`: 400
+VALIDATION_ERROR with an `errors` list); `install_action` adds a portal's integration actions.
 `inject` scripts faults. Enabled ticket flows run on ticket writes (`hubspot_runtime`):
 `advance` moves the emulator clock past delays, `notifications` collects notification actions.
 The portal lives in SQLite: in memory, or in a file that a later emulator reopens.
@@ -34,7 +36,7 @@ import json
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -215,6 +217,14 @@ class HubSpotEmulator(Emulator):
         """A PERSON owner (a user of the portal); returns its PublicOwner shape."""
         with self._store.transaction():
             return self._owners.add(email, first_name, last_name, owner_id, user_id)
+
+    def install_action(
+        self, action_type_id: str, required_fields: Iterable[str], optional: Iterable[str] = ()
+    ) -> None:
+        """Install an integration (app) action type, e.g. Slack's: flows may then use it with
+        these `fields`. HubSpot's are portal specific (reference §3.3); others are unknown."""
+        with self._store.transaction():
+            self._flows.install_action(action_type_id, tuple(required_fields), tuple(optional))
 
     def human_edit_property(self, name: str, **changes: Any) -> None:
         """Edit a ticket property like a person in the HubSpot UI (any definition field,

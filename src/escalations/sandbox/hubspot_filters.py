@@ -27,7 +27,8 @@ OPERATORS: dict[str, tuple[str, ...]] = {
     ),
     "STRING": _TEXT,
     "MULTISTRING": _TEXT,
-    "NUMBER": (*_COMPARE, *_ORDER, "IS_BETWEEN", "IS_NOT_BETWEEN"),
+    "NUMBER": (*_COMPARE, *_ORDER),
+    "NUMBER_RANGED": ("IS_BETWEEN", "IS_NOT_BETWEEN"),
     "BOOL": _COMPARE,
     "ALL_PROPERTY": ("IS_KNOWN", "IS_UNKNOWN"),
     "TIME_POINT": ("IS_BEFORE", "IS_AFTER"),
@@ -40,6 +41,7 @@ PROPERTY_TYPES: dict[str, tuple[str, ...]] = {
     "STRING": ("string", "phone_number"),
     "MULTISTRING": ("string", "phone_number"),
     "NUMBER": ("number",),
+    "NUMBER_RANGED": ("number",),
     "BOOL": ("bool", "enumeration"),
     "TIME_POINT": ("date", "datetime"),
     "TIME_RANGED": ("date", "datetime"),
@@ -139,7 +141,7 @@ def matches_filter(item: Mapping[str, Any], values: Mapping[str, str | None]) ->
         if not isinstance(wanted, list):
             wanted = [operation.get("value", "")]
         return _text(operator, raw, [str(w) for w in wanted])
-    if op_type == "NUMBER":
+    if op_type in ("NUMBER", "NUMBER_RANGED"):
         return _number(operator, raw, operation)
     if op_type == "BOOL":
         want = str(operation.get("value", "")).lower() == "true"

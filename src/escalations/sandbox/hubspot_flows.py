@@ -6,6 +6,20 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from escalations.sandbox.hubspot_check import Schema, check, fail, need
+from escalations.sandbox.hubspot_contract import (
+    FLOW_CREATE,
+    FLOW_PUT,
+    check_enrollment,
+    check_filter_branch,
+)
+from escalations.sandbox.hubspot_contract_actions import (
+    LEGACY,
+    ActionType,
+    check_action,
+    check_fields,
+    server_error,
+)
 from escalations.sandbox.hubspot_filters import PropertyTypes, check_branch
 from escalations.sandbox.hubspot_shapes import (
     ApiError,
@@ -16,23 +30,7 @@ from escalations.sandbox.hubspot_shapes import (
 from escalations.sandbox.hubspot_store import Store
 
 FLOW_TYPES = ("PLATFORM_FLOW", "CONTACT_FLOW")
-ACTION_TYPES = (
-    "SINGLE_CONNECTION",
-    "LIST_BRANCH",
-    "STATIC_BRANCH",
-    "AB_TEST_BRANCH",
-    "WEBHOOK",
-    "CUSTOM_CODE",
-)
-EDGE_TYPES = ("STANDARD", "GOTO")
-SERVER_FIELDS = (
-    "id",
-    "revisionId",
-    "createdAt",
-    "updatedAt",
-    "crmObjectCreationStatus",
-    "nextAvailableActionId",
-)
+BRANCHING = ("LIST_BRANCH", "STATIC_BRANCH", "AB_TEST_BRANCH")
 LISTING_FIELDS = (
     "id",
     "name",
@@ -45,11 +43,23 @@ LISTING_FIELDS = (
     "uuid",
 )
 MAX_PAGE = 100
-
-
-def server_error() -> ApiError:
-    """HubSpot's opaque 500 (seen for legacy action types and `defaultBranch: {}`)."""
-    return ApiError(500, "internal error", "")
+BATCH_INPUT = Schema(
+    "ApiFlowBatchInput",
+    (
+        need(
+            "inputs",
+            "array",
+            items=Schema(
+                "ApiFlowBatchFetchFlowIdCoordinate",
+                (need("flowId", "string"), need("type", "string", "FLOW_ID")),
+                closed=True,
+            ),
+        ),
+    ),
+    closed=True,
+)
+"""POST /automation/v4/flows/batch/read; neither the spec nor the reference gives a batch
+size limit, so none is enforced."""
 
 
 def public(doc: dict[str, Any]) -> dict[str, Any]:
@@ -64,6 +74,18 @@ class Flows:
         self.store = store
         self.now = now
         self.types = types
+
+    def install_action(
+        self, type_id: str, required: tuple[str, ...], optional: tuple[str, ...]
+    ) -> None:
+        doc = {"id": type_id, "required": list(required), "optional": list(optional)}
+        self.store.put("action_type", type_id, doc)
+
+    def installed(self) -> dict[str, ActionType]:
+        return {
+            doc["id"]: ActionType(tuple(doc["required"]), tuple(doc["optional"]))
+            for doc in self.store.all("action_type")
+        }
 
     def find(self, flow_id: str) -> dict[str, Any] | None:
         return self.store.get("flow", flow_id)
@@ -103,7 +125,7 @@ class Flows:
         return shown
 
     def create(self, body: Any, flow_id: str) -> dict[str, Any]:
-        flow = self._validate(body)
+        flow = self._validate(body, FLOW_CREATE)
         stamp = self.now()
         doc: dict[str, Any] = {
             "id": flow_id,
@@ -123,7 +145,14 @@ class Flows:
             raise not_found(f"Could not find flow with id {flow_id}")
         if not isinstance(body, dict):
             raise invalid("Invalid input JSON: expected an object")
-        missing_fields(body, ("revisionId", "type"))
+        missing_fields(body, ("type",))
+        check(body, FLOW_PUT)
+        for key in ("id", "flowType", "objectTypeId"):
+            if key in body and body[key] != doc.get(key):
+                raise invalid(
+                    f"{key} {body[key]!r} does not match the flow's {doc.get(key)!r}: a flow's "
+                    "id, type, flowType and objectTypeId cannot be changed"
+                )
         if doc.get("_pending"):
             raise invalid(
                 f"Flow {flow_id} is still being created (crmObjectCreationStatus is PENDING); "
@@ -137,13 +166,15 @@ class Flows:
                 "again with the current revisionId.",
                 "CONFLICT",
             )
-        incoming = {k: v for k, v in body.items() if k not in (*SERVER_FIELDS, "dataSources")}
-        incoming.setdefault("flowType", doc.get("flowType"))
-        incoming.setdefault("objectTypeId", doc.get("objectTypeId"))
+        incoming = {k: v for k, v in body.items() if k not in ("id", "revisionId")}
+        incoming.update(
+            flowType=doc["flowType"],
+            objectTypeId=doc["objectTypeId"],
+            dataSources=doc.get("dataSources", []),
+        )
         incoming.setdefault("name", doc.get("name"))
-        incoming.setdefault("isEnabled", False)
-        flow = self._validate(incoming)
-        if flow["type"] != doc["type"] or flow["objectTypeId"] != doc["objectTypeId"]:
+        flow = self._validate(incoming, FLOW_CREATE)  # a create body now, checked once more
+        if flow["type"] != doc["type"]:
             raise invalid("A flow's type and objectTypeId cannot be changed")
         new = {
             "id": flow_id,
@@ -163,15 +194,12 @@ class Flows:
         self.store.delete("flow", flow_id)
 
     def batch_read(self, body: Any) -> tuple[int, dict[str, Any]]:
-        if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
-            raise invalid("Some required fields were not set: [inputs]")
+        body = check(body, BATCH_INPUT)
         results: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
         stamp = self.now()
         for item in body["inputs"]:
-            if not isinstance(item, dict) or item.get("type") != "FLOW_ID":
-                raise invalid('Each input needs type "FLOW_ID" and a flowId')
-            flow_id = str(item.get("flowId"))
+            flow_id = str(item["flowId"])
             doc = self.find(flow_id)
             if doc is None:
                 errors.append(
@@ -207,54 +235,59 @@ class Flows:
 
     # -- validation -----------------------------------------------------------------------
 
-    def _validate(self, body: Any) -> dict[str, Any]:
+    def _validate(self, body: Any, schema: Schema) -> dict[str, Any]:
+        """A create (or, with the stored flowType and objectTypeId, PUT) body checked against
+        the contract, then against the portal (properties, action graph)."""
         if not isinstance(body, dict):
             raise invalid("Invalid input JSON: expected an object")
         missing_fields(body, ("type",))
-        missing_fields(body, ("flowType",))
         kind = body["type"]
         if kind not in FLOW_TYPES:
             raise invalid(f"Invalid type {kind!r}: one of {', '.join(FLOW_TYPES)}")
-        if body["flowType"] != "WORKFLOW":
-            raise invalid(f"flowType {body['flowType']!r} is not supported; use WORKFLOW")
         object_type = str(body.get("objectTypeId") or ("0-1" if kind == "CONTACT_FLOW" else ""))
+        if kind == "CONTACT_FLOW":
+            if object_type != "0-1":
+                raise invalid('CONTACT_FLOW requires objectTypeId "0-1"')
+            raise invalid("CONTACT_FLOW flows are not supported by this emulator (tickets only)")
+        check(body, schema)
         if kind == "PLATFORM_FLOW" and object_type in ("", "0-1"):
             raise invalid(f'Expected an object type other than "0-1" for {kind}')
-        if kind == "CONTACT_FLOW" and object_type != "0-1":
-            raise invalid('CONTACT_FLOW requires objectTypeId "0-1"')
-        if kind == "PLATFORM_FLOW" and object_type != "0-5":
+        if object_type != "0-5":
             raise invalid(f"objectTypeId {object_type} is not supported by this emulator (0-5)")
-        missing_fields(body, ("isEnabled", "name"))
-        if not isinstance(body["isEnabled"], bool):
-            raise invalid("isEnabled must be a boolean")
-        actions = body.get("actions", [])
-        if not isinstance(actions, list):
-            raise invalid("actions must be a list")
+        if body["flowType"] != "WORKFLOW":
+            raise invalid(f"flowType {body['flowType']!r} is not supported; use WORKFLOW")
+        missing_fields(body, ("name",))
+        actions = body["actions"]
         ids = self._check_actions(actions)
         start = body.get("startActionId")
         if actions and start is None:
             raise invalid("Some required fields were not set: [startActionId]")
-        if start is not None and str(start) not in ids:
-            raise invalid(f"startActionId {start} does not name an action of this flow")
+        if start is not None and start not in ids:
+            message = f"startActionId {start} does not name an action of this flow"
+            raise fail(message, "startActionId", "UNKNOWN_ACTION", FLOW_CREATE.name)
         if body.get("enrollmentCriteria") is not None:
             self._check_enrollment(body["enrollmentCriteria"])
+        if body.get("suppressionFilterBranch") is not None:
+            check_filter_branch(body["suppressionFilterBranch"], "suppressionFilterBranch")
+            check_branch(body["suppressionFilterBranch"], "suppressionFilterBranch", self.types)
         numeric = [int(i) for i in ids if i.isdigit()]
         flow: dict[str, Any] = {
             "type": kind,
             "flowType": "WORKFLOW",
             "objectTypeId": object_type,
             "isEnabled": body["isEnabled"],
-            "name": str(body["name"]),
+            "name": body["name"],
             "description": body.get("description", ""),
             "uuid": body.get("uuid") or str(uuid.uuid4()),
-            "startActionId": None if start is None else str(start),
+            "startActionId": start,
             "nextAvailableActionId": str(max(numeric, default=0) + 1),
             "actions": actions,
             "enrollmentCriteria": body.get("enrollmentCriteria"),
-            "timeWindows": body.get("timeWindows") or [],
-            "blockedDates": body.get("blockedDates") or [],
-            "customProperties": body.get("customProperties") or {},
-            "dataSources": body.get("dataSources") or [],
+            "enrollmentSchedule": body.get("enrollmentSchedule"),
+            "timeWindows": body["timeWindows"],
+            "blockedDates": body["blockedDates"],
+            "customProperties": body["customProperties"],
+            "dataSources": body["dataSources"],
             "suppressionFilterBranch": body.get("suppressionFilterBranch"),
         }
         return {key: value for key, value in flow.items() if value is not None}
@@ -262,111 +295,82 @@ class Flows:
     def _check_actions(self, actions: list[Any]) -> set[str]:
         ids: set[str] = set()
         for index, action in enumerate(actions):
-            if not isinstance(action, dict) or action.get("actionId") in (None, ""):
-                raise invalid(f"Some required fields were not set: [actions[{index}].actionId]")
-            action_id = str(action["actionId"])
-            if action_id in ids:
-                raise invalid(f"Duplicate actionId {action_id}")
-            ids.add(action_id)
-        for action in actions:
-            self._check_action(action, ids)
+            where = f"actions[{index}]"
+            if isinstance(action, dict) and action.get("defaultBranch") == {}:
+                raise server_error()  # `defaultBranch: {}` answers an opaque 500 (reference §3.3)
+            check_action(action, where)
+            if action["actionId"] in ids:
+                raise invalid(f"Duplicate actionId {action['actionId']}")
+            ids.add(action["actionId"])
+        installed = self.installed()
+        for index, action in enumerate(actions):
+            self._check_action(action, f"actions[{index}]", ids, installed)
         return ids
 
-    def _check_action(self, action: dict[str, Any], ids: set[str]) -> None:
-        where = f"action {action['actionId']}"
-        kind = action.get("type")
-        if kind not in ACTION_TYPES:
-            raise invalid(f"{where}: type must be one of {', '.join(ACTION_TYPES)}, got {kind!r}")
+    def _check_action(
+        self, action: dict[str, Any], where: str, ids: set[str], installed: dict[str, ActionType]
+    ) -> None:
+        label = f"action {action['actionId']}"
+        kind = action["type"]
         if kind == "SINGLE_CONNECTION":
-            missing = [
-                k for k in ("actionTypeId", "actionTypeVersion", "fields") if k not in action
-            ]
-            if missing:
-                raise invalid(f"Some required fields were not set: [{', '.join(missing)}]")
-            if not isinstance(action["fields"], dict):
-                raise invalid(f"{where}: fields must be an object")
-            self._check_fields(where, str(action["actionTypeId"]), action["fields"])
+            self._check_fields(where, label, action["actionTypeId"], action["fields"], installed)
         if kind == "LIST_BRANCH":
-            branches = action.get("listBranches")
-            if not isinstance(branches, list) or not branches:
-                raise invalid(f"{where}: LIST_BRANCH needs a non-empty listBranches")
-            for number, branch in enumerate(branches):
-                if not isinstance(branch, dict) or "filterBranch" not in branch:
-                    raise invalid(f"{where}: listBranches[{number}] needs a filterBranch")
-                check_branch(branch["filterBranch"], f"{where}.listBranches[{number}]", self.types)
-                if branch.get("connection") is not None:
-                    _check_connection(branch["connection"], where, ids)
-            if "defaultBranch" in action:
-                if action["defaultBranch"] == {}:
-                    raise server_error()
-                _check_connection(action["defaultBranch"], where, ids)
-        if kind == "STATIC_BRANCH":
-            for branch in action.get("staticBranches") or []:
-                if isinstance(branch, dict) and branch.get("connection") is not None:
-                    _check_connection(branch["connection"], where, ids)
-        if kind == "WEBHOOK":
-            missing_fields(action, ("method", "webhookUrl"))
-        if kind == "CUSTOM_CODE":
-            missing_fields(action, ("runtime", "sourceCode"))
-        if action.get("connection") is not None:
-            if kind in ("LIST_BRANCH", "STATIC_BRANCH", "AB_TEST_BRANCH"):
-                raise invalid(f"{where}: branch actions connect through their branches")
-            _check_connection(action["connection"], where, ids)
+            if not action["listBranches"]:
+                raise invalid(f"{label}: LIST_BRANCH needs a non-empty listBranches")
+            for number, branch in enumerate(action["listBranches"]):
+                spot = f"{where}.listBranches[{number}].filterBranch"
+                if branch.get("filterBranch") is None:
+                    raise invalid(f"{label}: listBranches[{number}] needs a filterBranch")
+                check_filter_branch(branch["filterBranch"], spot)
+                check_branch(branch["filterBranch"], f"{label}.listBranches[{number}]", self.types)
+        if action.get("connection") is not None and kind in BRANCHING:
+            raise invalid(f"{label}: branch actions connect through their branches")
+        branches = [
+            *action.get("listBranches", []),
+            *action.get("staticBranches", []),
+            *action.get("testBranches", []),
+        ]
+        links = [b.get("connection") for b in branches]
+        links += [action.get("connection"), action.get("defaultBranch")]
+        for link in links:
+            if link is not None and link["nextActionId"] not in ids:
+                message = (
+                    f"{label}: nextActionId {link['nextActionId']} does not name an action "
+                    "of this flow"
+                )
+                raise fail(message, f"{where}.nextActionId", "UNKNOWN_ACTION", "ApiConnection")
 
-    def _check_fields(self, where: str, type_id: str, fields: dict[str, Any]) -> None:
-        if type_id == "0-13":
+    def _check_fields(
+        self,
+        where: str,
+        label: str,
+        type_id: str,
+        fields: dict[str, Any],
+        installed: dict[str, ActionType],
+    ) -> None:
+        if type_id == LEGACY:
             raise server_error()  # legacy list membership: HubSpot answers an opaque 500
-        if type_id == "0-5":
-            if set(fields) - {"property_name", "value", "association"} or "value" not in fields:
-                raise server_error()  # other key spellings give an opaque 500 (reference §3.3)
-            if self.types(str(fields.get("property_name"))) is None:
-                raise invalid(f"{where}: property {fields.get('property_name')!r} does not exist")
+        if type_id == "0-5" and (
+            set(fields) - {"property_name", "value", "association"} or "value" not in fields
+        ):
+            raise server_error()  # other key spellings give an opaque 500 (reference §3.3)
+        check_fields(type_id, fields, where, installed)
+        if type_id == "0-5" and self.types(str(fields["property_name"])) is None:
+            raise invalid(f"{label}: property {fields['property_name']!r} does not exist")
         if type_id == "0-1":
-            if "delta" not in fields or fields.get("time_unit") not in ("MINUTES", "HOURS", "DAYS"):
-                raise invalid(f"{where}: a delay needs delta and time_unit MINUTES|HOURS|DAYS")
+            if fields["time_unit"] not in ("MINUTES", "HOURS", "DAYS"):
+                raise invalid(f"{label}: a delay needs delta and time_unit MINUTES|HOURS|DAYS")
             try:
                 float(fields["delta"])
             except (TypeError, ValueError):
-                raise invalid(f"{where}: delta must be a number") from None
-        if type_id == "0-35" and not isinstance(fields.get("date"), dict):
-            raise invalid(f"{where}: a delay until a date needs a date value")
+                raise invalid(f"{label}: delta must be a number") from None
 
     def _check_enrollment(self, criteria: Any) -> None:
-        if not isinstance(criteria, dict):
-            raise invalid("enrollmentCriteria must be an object")
-        missing_fields(criteria, ("type",))
-        kind = criteria["type"]
-        if kind == "LIST_BASED":
-            missing_fields(
-                criteria,
-                (
-                    "listFilterBranch",
-                    "shouldReEnroll",
-                    "unEnrollObjectsNotMeetingCriteria",
-                    "reEnrollmentTriggersFilterBranches",
-                ),
-            )
+        check_enrollment(criteria)
+        if criteria["type"] == "LIST_BASED":
             check_branch(
                 criteria["listFilterBranch"],
                 "enrollmentCriteria.listFilterBranch",
                 self.types,
                 root=True,
             )
-            if not isinstance(criteria["reEnrollmentTriggersFilterBranches"], list):
-                raise invalid("reEnrollmentTriggersFilterBranches must be a list")
-        elif kind == "EVENT_BASED":
-            missing_fields(criteria, ("shouldReEnroll", "eventFilterBranches"))
-        elif kind == "MANUAL":
-            missing_fields(criteria, ("shouldReEnroll",))
-        else:
-            raise invalid(f"Unknown enrollmentCriteria type {kind!r}")
-
-
-def _check_connection(connection: Any, where: str, ids: set[str]) -> None:
-    if not isinstance(connection, dict):
-        raise invalid(f"{where}: a connection must be an object")
-    if connection.get("edgeType") not in EDGE_TYPES:
-        raise invalid(f"{where}: edgeType must be STANDARD or GOTO")
-    target = connection.get("nextActionId")
-    if str(target) not in ids:
-        raise invalid(f"{where}: nextActionId {target} does not name an action of this flow")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from escalations.sandbox.hubspot_shapes import invalid, not_found, pipeline
+from escalations.sandbox.hubspot_contract_crm import check_owner_query
+from escalations.sandbox.hubspot_shapes import not_found, pipeline
 from escalations.sandbox.hubspot_store import Store
-
-MAX_OWNERS_PAGE = 500
 
 
 class Owners:
@@ -48,14 +47,7 @@ class Owners:
         return doc is not None and not doc["archived"]
 
     def page(self, query: dict[str, str]) -> dict[str, Any]:
-        try:
-            limit = int(query.get("limit", "100"))
-            start = int(query.get("after", "0") or 0)
-        except ValueError:
-            raise invalid("limit and after must be integers") from None
-        if not 1 <= limit <= MAX_OWNERS_PAGE:
-            raise invalid(f"limit must be between 1 and {MAX_OWNERS_PAGE}, got {limit}")
-        archived = query.get("archived", "false").lower() == "true"
+        start, limit, archived = check_owner_query(query)
         docs = [d for d in self.store.all("owner") if d["archived"] == archived]
         email = query.get("email")
         if email:

@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from escalations.sandbox.hubspot_check import check
+from escalations.sandbox.hubspot_contract_crm import (
+    GROUP_CREATE,
+    GROUP_UPDATE,
+    PROPERTY_CREATE,
+    PROPERTY_UPDATE,
+)
 from escalations.sandbox.hubspot_shapes import (
     MAX_OPTIONS,
     NAME_RULE,
@@ -15,13 +22,11 @@ from escalations.sandbox.hubspot_shapes import (
     ApiError,
     conflict,
     invalid,
-    missing_fields,
     not_found,
     seeded_property,
 )
 from escalations.sandbox.hubspot_store import Store
 
-_CREATE_FIELDS = ("name", "label", "type", "fieldType", "groupName")
 _UPDATABLE = (
     "label",
     "type",
@@ -34,7 +39,15 @@ _UPDATABLE = (
     "formField",
     "calculationFormula",
 )
-_OPTIONAL = ("description", "displayOrder", "hidden", "formField", "hasUniqueValue")
+_OPTIONAL = (
+    "description",
+    "displayOrder",
+    "hidden",
+    "formField",
+    "hasUniqueValue",
+    "externalOptions",
+    "referencedObjectType",
+)
 
 
 def object_type(value: str) -> str:
@@ -84,8 +97,7 @@ class Properties:
         return doc
 
     def create(self, body: Any) -> dict[str, Any]:
-        body = _object(body)
-        missing_fields(body, _CREATE_FIELDS)
+        body = check(body, PROPERTY_CREATE)
         name = str(body["name"])
         if not NAME_RULE.match(name):
             raise invalid(
@@ -129,7 +141,7 @@ class Properties:
         return doc
 
     def update(self, name: str, body: Any, *, human: bool = False) -> dict[str, Any]:
-        body = _object(body)
+        body = _object(body) if human else check(body, PROPERTY_UPDATE)
         doc = self.get(name, False)
         locked = doc["hubspotDefined"] or doc["modificationMetadata"]["readOnlyDefinition"]
         if locked and not human:
@@ -199,8 +211,7 @@ class Properties:
         return doc
 
     def create_group(self, body: Any) -> dict[str, Any]:
-        body = _object(body)
-        missing_fields(body, ("name", "label"))
+        body = check(body, GROUP_CREATE)
         name = str(body["name"])
         if not NAME_RULE.match(name):
             raise invalid(f"Property group name '{name}' is invalid")
@@ -208,22 +219,22 @@ class Properties:
             raise conflict(f"A property group named '{name}' already exists.")
         doc = {
             "name": name,
-            "label": str(body["label"]),
-            "displayOrder": int(body.get("displayOrder", -1)),
+            "label": body["label"],
+            "displayOrder": body.get("displayOrder", -1),
             "archived": False,
         }
         self.store.put("group", _key(name), doc)
         return doc
 
     def update_group(self, name: str, body: Any) -> dict[str, Any]:
-        body = _object(body)
+        body = check(body, GROUP_UPDATE)
         doc = self.get_group(name)
         if name == SEEDED_GROUP["name"]:
             raise invalid(f"Property group {name} is HubSpot-defined and cannot be modified")
         if body.get("label") is not None:
-            doc["label"] = str(body["label"])
+            doc["label"] = body["label"]
         if body.get("displayOrder") is not None:
-            doc["displayOrder"] = int(body["displayOrder"])
+            doc["displayOrder"] = body["displayOrder"]
         self.store.put("group", _key(name), doc)
         return doc
 
@@ -275,8 +286,8 @@ def _options(value: Any, kind: str) -> list[dict[str, Any]]:
                 "label": label,
                 "value": text,
                 "description": option.get("description") or "",
-                "displayOrder": int(option.get("displayOrder", index)),
-                "hidden": bool(option.get("hidden", False)),
+                "displayOrder": option.get("displayOrder", index),
+                "hidden": option.get("hidden", False),
             }
         )
     return result

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from escalations.sandbox.hubspot_contract_crm import check_search
 from escalations.sandbox.hubspot_owners import Owners
 from escalations.sandbox.hubspot_properties import Properties
 from escalations.sandbox.hubspot_shapes import (
@@ -32,27 +33,6 @@ DEFAULT_PROPERTIES = (
     "subject",
 )
 SEARCH_DEFAULTS = ("createdate", "hs_lastmodifieddate", "hs_object_id")
-OPERATORS = (
-    "EQ",
-    "NEQ",
-    "LT",
-    "LTE",
-    "GT",
-    "GTE",
-    "BETWEEN",
-    "IN",
-    "NOT_IN",
-    "HAS_PROPERTY",
-    "NOT_HAS_PROPERTY",
-    "CONTAINS_TOKEN",
-    "NOT_CONTAINS_TOKEN",
-)
-MAX_LIMIT = 200
-MAX_QUERY = 3000
-MAX_RESULTS = 10000
-MAX_GROUPS = 5
-MAX_FILTERS_PER_GROUP = 6
-MAX_FILTERS = 18
 SETTABLE_READ_ONLY = ("createdate",)
 
 
@@ -204,25 +184,7 @@ class Tickets:
     # -- search ---------------------------------------------------------------------------
 
     def search(self, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise invalid("Invalid input JSON: expected an object")
-        try:
-            limit = int(body.get("limit") or 10)
-        except (TypeError, ValueError):
-            raise invalid(f"limit must be an integer, got {body.get('limit')!r}") from None
-        if len(str(body.get("query") or "")) > MAX_QUERY:
-            raise invalid(f"query must be at most {MAX_QUERY} characters")
-        if not 1 <= limit <= MAX_LIMIT:
-            raise invalid(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-        try:
-            start = int(body.get("after") or 0)
-        except ValueError:
-            raise invalid(f"after must be numeric, got {body.get('after')!r}") from None
-        if start >= MAX_RESULTS:
-            raise invalid(
-                f"after {start} is past the {MAX_RESULTS}-result limit of the search API; "
-                "narrow the filters instead of paging further"
-            )
+        start, limit = check_search(body)
         groups = body.get("filterGroups") or []
         self._check_groups(groups)
         docs = [d for d in self.store.all("ticket") if not d["archived"]]
@@ -242,29 +204,11 @@ class Tickets:
             result["paging"] = {"next": {"after": str(start + limit)}}
         return result
 
-    def _check_groups(self, groups: Any) -> None:
-        if not isinstance(groups, list):
-            raise invalid("filterGroups must be a list")
-        if len(groups) > MAX_GROUPS:
-            raise invalid(f"Too many filter groups: {len(groups)} (at most {MAX_GROUPS})")
-        total = 0
+    def _check_groups(self, groups: list[dict[str, Any]]) -> None:
         for group in groups:
-            filters = group.get("filters") if isinstance(group, dict) else None
-            if not isinstance(filters, list):
-                raise invalid("Each filter group needs a filters list")
-            if len(filters) > MAX_FILTERS_PER_GROUP:
-                raise invalid(
-                    f"Too many filters in a filter group: {len(filters)} "
-                    f"(at most {MAX_FILTERS_PER_GROUP})"
-                )
-            total += len(filters)
-            for item in filters:
-                if not isinstance(item, dict) or item.get("operator") not in OPERATORS:
-                    raise invalid(f"Invalid filter operator in {item!r}")
-                if self.properties.find(str(item.get("propertyName"))) is None:
-                    raise invalid(f"Unknown property in filter: {item.get('propertyName')!r}")
-        if total > MAX_FILTERS:
-            raise invalid(f"Too many filters: {total} (at most {MAX_FILTERS} in total)")
+            for item in group["filters"]:
+                if self.properties.find(item["propertyName"]) is None:
+                    raise invalid(f"Unknown property in filter: {item['propertyName']!r}")
 
 
 def _shape(doc: dict[str, Any], names: list[str]) -> dict[str, Any]:
