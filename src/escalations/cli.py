@@ -12,6 +12,7 @@ from typing import Annotated
 import httpx
 import typer
 from notion_client import APIResponseError
+from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from escalations import __version__, testing
 from escalations import diff as changes
@@ -395,6 +396,17 @@ def main() -> None:
         sys.exit(1)
     except APIResponseError as exc:
         typer.echo(f"error: Notion answered {exc.status} {exc.code}: {exc}", err=True)
+        sys.exit(1)
+    except HTTPResponseError as exc:  # not Notion's JSON: a gateway's page, for example
+        kind = exc.headers.get("content-type", "no content type").split(";")[0]
+        typer.echo(
+            f"error: Notion answered {exc.status} with a {kind} body instead of its JSON "
+            "(a gateway or outage); try again later (apply is safe to run again).",
+            err=True,
+        )
+        sys.exit(1)
+    except RequestTimeoutError:
+        typer.echo("error: Notion did not answer in time; try again later.", err=True)
         sys.exit(1)
     except httpx.HTTPError as exc:
         typer.echo(f"error: cannot reach {_host(exc)}: {exc}; check the network.", err=True)

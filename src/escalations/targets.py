@@ -183,6 +183,8 @@ def hubspot_session(target: Target, framework: Framework) -> Iterator[Portal]:
 
         SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
         emulator = HubSpotEmulator(SANDBOX_DIR / "hubspot.sqlite", token=SANDBOX_TOKEN)
+        if settings.slack_action_type:  # as if the portal had the Slack app installed
+            emulator.install_action(settings.slack_action_type, ("channel", "message"))
         base_url = emulator.start()
         try:
             portal = Portal(_hubspot(SANDBOX_TOKEN, base_url), settings.prefix)

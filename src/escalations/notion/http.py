@@ -6,6 +6,8 @@ import random
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -75,9 +77,17 @@ class Transport(httpx.BaseTransport):
             self.counts["read" if _is_read(request) else "write"] += 1
             try:
                 response = self.inner.handle_request(request)
-            except httpx.TimeoutException:
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                if attempt == self.attempts - 1:
+                    raise
+                self._sleep(attempt, None)  # nothing was sent: safe to send again
+                continue
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError):
+                # Sent, and the answer was lost (a timeout, a reset mid-response).
                 if method not in SAFE_METHODS and not _is_read(request):
                     raise AmbiguousWriteError(method, str(request.url), None) from None
+                if attempt == self.attempts - 1:
+                    raise
                 self._sleep(attempt, None)
                 continue
             status = response.status_code
@@ -90,14 +100,26 @@ class Transport(httpx.BaseTransport):
         raise AssertionError("unreachable")  # the last attempt returns
 
     def _sleep(self, attempt: int, retry_after: str | None) -> None:
-        if retry_after and retry_after.isdigit():
-            delay = float(retry_after)
-        else:
-            delay = min(self.max_delay, 0.5 * 2**attempt) * (0.5 + random.random() / 2)
+        delay = _retry_after(retry_after)
+        if delay is None:
+            delay = min(self.max_delay, 0.5 * 2.0**attempt) * (0.5 + random.random() / 2)
         time.sleep(min(delay, self.max_delay))
 
     def close(self) -> None:
         self.inner.close()
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 def _is_read(request: httpx.Request) -> bool:
