@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import struct
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,10 @@ class Response:
     status: int
     payload: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    """Sent as is instead of a JSON payload (its Content-Type in `headers`)."""
+    reset: bool = False
+    """Send the status line, the headers and half the body, then reset the connection."""
 
 
 Handle = Callable[[str, str, Mapping[str, str], bytes], Response]
@@ -27,25 +32,58 @@ Handle = Callable[[str, str, Mapping[str, str], bytes], Response]
 
 
 class LoopbackServer(ThreadingHTTPServer):
-    """Serves on 127.0.0.1 on a free port, one daemon thread per connection."""
+    """Serves on 127.0.0.1 on a free port, one daemon thread per connection, each named
+    `thread_name` and joined by `join_threads`."""
 
     daemon_threads = True
 
-    def __init__(self, handle: Handle) -> None:
+    def __init__(self, handle: Handle, thread_name: str = "loopback-request") -> None:
         self.handle = handle
+        self.thread_name = thread_name
         self.connections: set[socket.socket] = set()
+        self.resets: set[socket.socket] = set()
+        self.threads: set[threading.Thread] = set()
         self.connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self._serve_connection,
+            args=(request, client_address),
+            name=self.thread_name,
+            daemon=True,
+        )
         with self.connections_lock:
             self.connections.add(request)
-        super().process_request(request, client_address)
+            self.threads.add(thread)
+        thread.start()
+
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.threads.discard(threading.current_thread())
 
     def shutdown_request(self, request: Any) -> None:
         with self.connections_lock:
             self.connections.discard(request)
+            reset = request in self.resets
+            self.resets.discard(request)
+        if reset:
+            # closing with a zero linger time sends RST instead of FIN
+            with contextlib.suppress(OSError):
+                request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_request(request)
+            return
         super().shutdown_request(request)
+
+    def join_threads(self, timeout: float) -> None:
+        """Wait for the request threads to end (each at most `timeout` seconds)."""
+        with self.connections_lock:
+            threads = list(self.threads)
+        for thread in threads:
+            thread.join(timeout)
 
     def close_connections(self) -> None:
         """End kept-alive connections, so clients see the server gone."""
@@ -66,18 +104,24 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         headers = {key.lower(): value for key, value in self.headers.items()}
         response = self.server.handle(self.command, self.path, headers, body)
-        data = b""
-        if response.payload is not None:
+        data = response.body or b""
+        is_json = response.body is None and response.payload is not None
+        if is_json:
             data = json.dumps(response.payload, ensure_ascii=False).encode("utf-8")
         try:
             self.send_response(response.status)
-            if response.payload is not None:
+            if is_json:
                 self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             for name, value in response.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            if data:
+            if response.reset:
+                self.wfile.write(data[: len(data) // 2])
+                self.close_connection = True
+                with self.server.connections_lock:
+                    self.server.resets.add(self.connection)
+            elif data:
                 self.wfile.write(data)
         except OSError:  # the client gave up (a timeout) before the answer
             self.close_connection = True
@@ -114,7 +158,7 @@ class Emulator:
         """Serve on 127.0.0.1 on a free port; return the base URL."""
         if self._server is None:
             self._closing.clear()
-            server = LoopbackServer(self.handle)
+            server = LoopbackServer(self.handle, f"{self.NAME.lower()}-emulator-request")
             self._server = server
             self._thread = threading.Thread(
                 target=server.serve_forever,
@@ -126,7 +170,8 @@ class Emulator:
         return self.base_url
 
     def stop(self) -> None:
-        """Stop serving and drop open connections; the state stays (start() again)."""
+        """Stop serving, drop open connections and wait for the requests under way (stalls end
+        early); the state stays (start() again)."""
         server, self._server = self._server, None
         if server is None:
             return
@@ -134,6 +179,7 @@ class Emulator:
         server.shutdown()
         server.close_connections()
         server.server_close()
+        server.join_threads(timeout=5)
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

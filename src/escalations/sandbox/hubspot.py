@@ -27,7 +27,8 @@ Emulator choices where HubSpot's behaviour is undocumented: a stale flow `revisi
 omits (`isEnabled` becomes false); flow POSTs count against the rolling window (the spec
 exempts them); new tickets default to pipeline "0", stage "1"; a closed stage sets
 `closed_date`; read-only values (other than `createdate`) are refused on ticket writes;
-`after` at or past 10,000 answers 400; 502/503/504 answers carry a JSON body.
+`after` at or past 10,000 answers 400; 502/503/504 answers carry a JSON body (unless
+injected with `kind="html"`, a gateway's page).
 """
 
 from __future__ import annotations
@@ -42,13 +43,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from escalations.sandbox.faults import Lag, Prepared, check_fault, take_fault
 from escalations.sandbox.http import Emulator, Response
 from escalations.sandbox.hubspot_flows import Flows
 from escalations.sandbox.hubspot_limits import (
     ERRORS,
+    FAULT_KINDS,
     SEARCH_PER_SECOND,
     Fault,
     Window,
+    apply_lag,
     rate_limited,
 )
 from escalations.sandbox.hubspot_owners import Owners
@@ -58,7 +62,7 @@ from escalations.sandbox.hubspot_shapes import ApiError, iso, not_found
 from escalations.sandbox.hubspot_store import Store
 from escalations.sandbox.hubspot_tickets import Tickets
 
-__all__ = ["ROUTES", "HubSpotEmulator", "Response"]
+__all__ = ["FAULT_KINDS", "ROUTES", "HubSpotEmulator", "Response"]
 
 P = "/crm/v3/properties/{objectType}"
 ROUTES: dict[str, tuple[str, ...]] = {
@@ -164,6 +168,7 @@ class HubSpotEmulator(Emulator):
         self._windows: dict[str, Window] = {}
         self._searches: dict[str, Window] = {}
         self._faults: list[Fault] = []
+        self._lag = Lag()
         self._lock = threading.Lock()
 
     # -- test controls --------------------------------------------------------------------
@@ -182,28 +187,40 @@ class HubSpotEmulator(Emulator):
 
     def inject(
         self,
-        status: int,
+        status: int | None = None,
         *,
+        kind: str = "error",
         times: int = 1,
         method: str | None = None,
         route: str | None = None,
         delay: float = 0.0,
         commit: bool = False,
+        retry_after: int | None = None,
     ) -> None:
-        """Make the next `times` requests matching `method`/`route` answer `status` with
-        HubSpot's error body for it (429: the TEN_SECONDLY_ROLLING body). `commit` performs
-        the request first (a write applied although the client sees an error); `delay`
-        sleeps before answering. A status below 400 only delays a normal answer."""
-        if times < 1:
-            raise ValueError("times must be at least 1")
+        """Make the next `times` requests matching `method`/`route` answer a fault of `kind`
+        (one of `FAULT_KINDS`, see `faults.COMMON_KINDS`): by default `status` with HubSpot's
+        error body for it (429: the TEN_SECONDLY_ROLLING body, with `Retry-After: retry_after`
+        when given; kind `retry_date`: as an HTTP date; kind `daily`: the daily limit, for
+        every matching request until `clear_faults()`). `commit` performs the request first
+        (a write applied although the client sees an error); `delay` sleeps before answering.
+        A status below 400 only delays a normal answer."""
+        code = check_fault(FAULT_KINDS, kind, status, times=times, delay=delay, commit=commit)
         route_method, template = _normalize_route(route) if route else (None, None)
         wanted = (method or route_method or "").upper() or None
+        remaining = None if kind == "daily" else times
+        fault = Fault(kind, code, remaining, wanted, template, delay, commit, retry_after)
         with self._lock:
-            self._faults.append(Fault(status, times, wanted, template, delay, commit))
+            self._faults.append(fault)
 
     def clear_faults(self) -> None:
+        """Drop every scripted fault (the daily limit included)."""
         with self._lock:
             self._faults.clear()
+
+    def lag(self, searches: int) -> None:
+        """Eventual consistency: each ticket created from now on is missing from the next
+        `searches` search answers (results and total); 0 turns it off and shows them all."""
+        self._lag.switch(searches)
 
     def add_owner(
         self,
@@ -276,6 +293,8 @@ class HubSpotEmulator(Emulator):
         extra: dict[str, str] = {}
         try:
             status, payload = self._process(method, route, parts.query, headers, body, extra)
+        except Prepared as prepared:
+            return prepared.response
         except ApiError as error:
             return Response(error.status, error.body(correlation), {**extra, **error.headers})
         except Exception as exc:  # an emulator bug: answer like an unexpected HubSpot failure
@@ -298,9 +317,9 @@ class HubSpotEmulator(Emulator):
         template = route[0] if route else ""
         self._throttle(template, extra)
         fault = self._take_fault(method, template)
-        if fault is not None and not fault.commit and fault.status >= 400:
+        if fault is not None and fault.answers_early:
             self._closing.wait(fault.delay)
-            raise fault.error(self.rate_limit or 0, self.window)
+            raise fault.exception(self.rate_limit or 0, self.window, self.now())
         if route is None:
             raise not_found(f"Unknown route: {method} {urlsplit(template).path}")
         if method not in ROUTES[template]:
@@ -315,10 +334,13 @@ class HubSpotEmulator(Emulator):
         query = {key: values[-1] for key, values in multi.items()}
         with self._store.transaction():
             result = self._dispatch(method, template, route[1], query, multi, data)
+        result = apply_lag(self._lag, method, template, result)
         if fault is not None:
             self._closing.wait(fault.delay)
             if fault.status >= 400:
-                raise fault.error(self.rate_limit or 0, self.window)
+                raise fault.exception(self.rate_limit or 0, self.window, self.now())
+            if fault.kind == "reset":
+                raise Prepared(Response(result[0], result[1], dict(extra), reset=True))
         return result
 
     def _throttle(self, template: str, extra: dict[str, str]) -> None:
@@ -340,13 +362,7 @@ class HubSpotEmulator(Emulator):
 
     def _take_fault(self, method: str, route: str) -> Fault | None:
         with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, route):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
+            return take_fault(self._faults, method, route)
 
     def _dispatch(
         self,

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from escalations.sandbox import faults
+from escalations.sandbox.faults import COMMON_KINDS, Lag, Prepared, gateway_page, http_date
+from escalations.sandbox.http import Response
 from escalations.sandbox.hubspot_shapes import ApiError
 
 SEARCH_PER_SECOND = 4
 """CRM search requests per second per token (reference §4.2)."""
+
+TICKETS = "/crm/v3/objects/tickets"
+TICKET_SEARCH = "/crm/v3/objects/tickets/search"
+
+DAILY_LIMIT = 650_000
+"""Requests per day of a Professional portal's private app (reference §4.3)."""
+
+FAULT_KINDS = (*COMMON_KINDS, "daily")
+"""Every fault kind of the HubSpot emulator (see `faults.COMMON_KINDS`); `daily` answers the
+daily limit's 429 to every matching request until `clear_faults()`."""
 
 # fmt: off
 ERRORS: dict[int, tuple[str, str]] = {
@@ -51,25 +67,49 @@ def rate_limited(policy: str, limit: int, window: float) -> ApiError:
     )
 
 
+def daily_limited() -> ApiError:
+    """The 429 of an exhausted daily allowance (reference §4.3): it lasts until midnight, so
+    a client should give up rather than retry."""
+    return ApiError(
+        429,
+        "You have reached your daily limit.",
+        "RATE_LIMITS",
+        headers={
+            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
+            "X-HubSpot-RateLimit-Daily-Remaining": "0",
+        },
+        errorType="RATE_LIMIT",
+        policyName="DAILY",
+        groupName="publicapi:private-app:sandbox",
+    )
+
+
 @dataclass
-class Fault:
-    status: int
-    remaining: int
-    method: str | None
-    route: str | None
-    delay: float
-    commit: bool
-
-    def matches(self, method: str, route: str) -> bool:
-        return (self.method is None or self.method == method) and (
-            self.route is None or self.route == route
-        )
-
-    def error(self, rate_limit: int, window: float) -> ApiError:
+class Fault(faults.Fault):
+    def error(self, rate_limit: int, window: float, now: datetime) -> ApiError:
+        """HubSpot's error answer for the fault (429: TEN_SECONDLY_ROLLING, or the daily
+        limit; with `retry_after`, a Retry-After header in seconds or as a date)."""
+        if self.kind == "daily":
+            return daily_limited()
         if self.status == 429:
-            return rate_limited("TEN_SECONDLY_ROLLING", rate_limit, window)
+            error = rate_limited("TEN_SECONDLY_ROLLING", rate_limit, window)
+            if self.kind == "retry_date":
+                error.headers["Retry-After"] = http_date(now, self.retry_after or 1)
+            elif self.retry_after is not None:
+                error.headers["Retry-After"] = str(self.retry_after)
+            return error
         category, message = ERRORS.get(self.status, ("", "internal error"))
         return ApiError(self.status, message, category)
+
+    def exception(self, rate_limit: int, window: float, now: datetime) -> Exception:
+        """What the request processing raises for the fault's error answer."""
+        if self.kind == "html":
+            return Prepared(gateway_page(self.status))
+        error = self.error(rate_limit, window, now)
+        if self.kind == "reset":
+            body = error.body(str(uuid.uuid4()))
+            return Prepared(Response(error.status, body, error.headers, reset=True))
+        return error
 
 
 class Window:
@@ -89,3 +129,14 @@ class Window:
             return None
         self.stamps.append(now)
         return self.limit - len(self.stamps)
+
+
+def apply_lag(lag: Lag, method: str, template: str, result: tuple[int, Any]) -> tuple[int, Any]:
+    """A ticket creation or search answer as seen through the search index's lag."""
+    status, payload = result
+    if (method, template) == ("POST", TICKETS):
+        lag.created(str(payload["id"]))
+    elif template == TICKET_SEARCH:
+        kept, dropped = lag.listed(payload["results"])
+        payload = {**payload, "results": kept, "total": payload["total"] - dropped}
+    return status, payload

@@ -13,8 +13,8 @@ Responses have the structure of the recorded real traffic (Notion-Version 2025-0
 500 KB per request, absolute http(s)/mailto links, block types and their fields, property values
 against the data source's schema. Unknown or unshared ids answer 404, a wrong token 401; writes
 to a page while another write to it runs answer 409; `rate_per_second` adds a token bucket (429
-with Retry-After); `inject` scripts faults. The workspace lives in SQLite: in memory, or in a
-file that a later emulator reopens.
+with Retry-After); `inject` scripts faults (`FAULT_KINDS`) and `lag` delays listings. The
+workspace lives in SQLite: in memory, or in a file that a later emulator reopens.
 
 Emulator choices where Notion's behaviour is not documented: API writes to blocks bump the
 containing page's `last_edited_time`; deleting an already trashed block answers 400 like any
@@ -28,21 +28,30 @@ import json
 import math
 import re
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from escalations.sandbox.faults import Lag, Prepared, check_fault, take_fault
 from escalations.sandbox.http import Emulator, Response
+from escalations.sandbox.notion_faults import (
+    ERRORS,
+    FAULT_KINDS,
+    READ_ONLY_POSTS,
+    Fault,
+    TokenBucket,
+    apply_lag,
+    error_response,
+    rate_limited,
+)
 from escalations.sandbox.notion_shapes import MAX_PAYLOAD_BYTES, ApiError, Invalid
 from escalations.sandbox.notion_store import Store, new_id, normalize_id
 from escalations.sandbox.notion_workspace import Workspace
 
-__all__ = ["ROUTES", "SUPPORTED_VERSIONS", "NotionEmulator", "Response"]
+__all__ = ["ERRORS", "FAULT_KINDS", "ROUTES", "SUPPORTED_VERSIONS", "NotionEmulator", "Response"]
 
 SUPPORTED_VERSIONS = ("2025-09-03", "2026-03-11")
 
@@ -63,8 +72,6 @@ ROUTES: dict[str, tuple[str, ...]] = {
 }
 """Route templates (as counted in `NotionEmulator.requests`) and their methods."""
 
-READ_ONLY_POSTS = ("/v1/search", "/v1/data_sources/{id}/query")
-CREATIONS = ("/v1/pages", "/v1/databases", "/v1/data_sources")
 _ID_NAMES = {
     "users": "user_id",
     "pages": "page_id",
@@ -72,99 +79,6 @@ _ID_NAMES = {
     "databases": "database_id",
     "data_sources": "data_source_id",
 }
-
-# fmt: off
-ERRORS: dict[int, tuple[str, str]] = {
-    400: ("invalid_request", "This request is not supported."),
-    401: ("unauthorized", "API token is invalid."),
-    403: ("restricted_resource", "API token does not have access to this resource."),
-    404: ("object_not_found", "Could not find the requested object. Make sure the relevant pages "
-          "and databases are shared with your integration."),
-    409: ("conflict_error", "Conflict occurred while saving. Please try again."),
-    429: ("rate_limited", "You have been rate limited. Please try again in a few minutes."),
-    500: ("internal_server_error", "Unexpected error occurred."),
-    502: ("bad_gateway", "Bad gateway."),
-    503: ("service_unavailable",
-          "Public API service is temporarily unavailable, please try again later."),
-    504: ("gateway_timeout", "Notion timed out while attempting to complete this request."),
-    529: ("service_overload", "Notion is overloaded. Please try again later."),
-}
-# fmt: on
-"""Error code and message of each status `inject` can answer."""
-
-RETRY_COMMITTED = "committed_do_not_retry"
-RETRY_NOT_COMMITTED = "not_committed_safe_to_retry"
-"""Values of `additional_data.retry_guidance` in a 503 answer to a write (emulator wording)."""
-
-
-@dataclass
-class _Fault:
-    status: int
-    remaining: int
-    method: str | None
-    route: str | None
-    retry_after: int | None
-    commit: bool
-    delay: float
-
-    def matches(self, method: str, route: str) -> bool:
-        return (self.method is None or self.method == method) and (
-            self.route is None or self.route == route
-        )
-
-    def error(self, method: str, route: str, result: dict[str, Any] | None) -> ApiError:
-        """The error answer; `result` is the committed write's answer, if it was performed."""
-        if self.status == 429:
-            return rate_limited(self.retry_after or 1)
-        code, message = ERRORS.get(self.status, ("internal_server_error", "Unexpected error."))
-        headers: dict[str, str] = {}
-        extra: dict[str, Any] | None = None
-        if self.retry_after is not None:
-            headers["Retry-After"] = str(self.retry_after)
-        is_write = method != "GET" and route not in READ_ONLY_POSTS
-        if self.status == 503 and is_write:
-            if result is None:
-                extra = {"retry_guidance": RETRY_NOT_COMMITTED}
-            else:
-                extra = {"retry_guidance": RETRY_COMMITTED}
-                if route in CREATIONS:
-                    extra["committed_resource_id"] = result["id"]
-                elif route == "/v1/blocks/{id}/children":
-                    extra["committed_child_ids"] = [child["id"] for child in result["results"]]
-        return ApiError(self.status, code, message, additional_data=extra, headers=headers)
-
-
-def rate_limited(seconds: int) -> ApiError:
-    return ApiError(
-        429,
-        "rate_limited",
-        ERRORS[429][1],
-        additional_data={
-            "rate_limit_reason": "public_api_request_rate_limit",
-            "retry_after": str(seconds),
-        },
-        headers={"Retry-After": str(seconds)},
-    )
-
-
-class _TokenBucket:
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate = rate
-        self.capacity = float(max(burst, 1))
-        self.tokens = self.capacity
-        self.stamp = time.monotonic()
-        self.lock = threading.Lock()
-
-    def take(self) -> float:
-        """Take a token; 0 when granted, else the seconds until one is available."""
-        with self.lock:
-            now = time.monotonic()
-            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-            self.stamp = now
-            if self.tokens >= 1:
-                self.tokens -= 1
-                return 0.0
-            return (1 - self.tokens) / self.rate
 
 
 def match_route(path: str) -> tuple[str, str | None] | None:
@@ -227,9 +141,11 @@ class NotionEmulator(Emulator):
         self.write_latency = write_latency
         self.requests: Counter[tuple[str, str]] = Counter()
         super().__init__(Store(database))
-        self._workspace = Workspace(self._store, clock or (lambda: datetime.now(UTC)))
-        self._bucket = _TokenBucket(rate_per_second, burst) if rate_per_second else None
-        self._faults: list[_Fault] = []
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._workspace = Workspace(self._store, self._clock)
+        self._bucket = TokenBucket(rate_per_second, burst) if rate_per_second else None
+        self._faults: list[Fault] = []
+        self._lag = Lag()
         self._lock = threading.Lock()
         self._page_locks: dict[str, threading.Lock] = {}
 
@@ -258,8 +174,9 @@ class NotionEmulator(Emulator):
 
     def inject(
         self,
-        status: int,
+        status: int | None = None,
         *,
+        kind: str = "error",
         times: int = 1,
         method: str | None = None,
         route: str | None = None,
@@ -267,21 +184,28 @@ class NotionEmulator(Emulator):
         commit: bool = False,
         delay: float = 0.0,
     ) -> None:
-        """Make the next `times` requests matching `method`/`route` answer `status` with
-        Notion's error body for it. `commit` performs the request first (a write committed
-        although the client sees an error; a 503 then carries `additional_data`); `delay`
-        sleeps before answering. A status below 400 only delays a normal answer."""
-        if times < 1:
-            raise ValueError("times must be at least 1")
+        """Make the next `times` requests matching `method`/`route` answer a fault of `kind`
+        (one of `FAULT_KINDS`, see `faults.COMMON_KINDS`): by default `status` with Notion's
+        error body for it (`Retry-After: retry_after` when given; kind `retry_date`: a 429
+        whose Retry-After is an HTTP date). `commit` performs the request first (a write
+        committed although the client sees an error; a 503 then carries `additional_data`);
+        `delay` sleeps before answering. A status below 400 only delays a normal answer."""
+        code = check_fault(FAULT_KINDS, kind, status, times=times, delay=delay, commit=commit)
         route_method, template = _normalize_route(route) if route else (None, None)
         wanted = (method or route_method or "").upper() or None
-        fault = _Fault(status, times, wanted, template, retry_after, commit, delay)
+        fault = Fault(kind, code, times, wanted, template, delay, commit, retry_after)
         with self._lock:
             self._faults.append(fault)
 
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+
+    def lag(self, queries: int) -> None:
+        """Eventual consistency: each page, database or data source created from now on is
+        missing from the next `queries` data source queries and searches (counted together);
+        0 turns it off and shows them all."""
+        self._lag.switch(queries)
 
     def human_edit(self, block_or_page_id: str, **changes: Any) -> None:
         """Edit like a person in the Notion UI: the change is authored by a person user and
@@ -305,13 +229,15 @@ class NotionEmulator(Emulator):
             self.requests[(method, route[0] if route else parts.path)] += 1
         try:
             payload = self._process(method, route, parts.query, headers, body)
+        except Prepared as prepared:
+            return prepared.response
         except Invalid as problem:
-            return _error_response(problem.to_api_error(), request_id)
+            return error_response(problem.to_api_error(), request_id)
         except ApiError as error:
-            return _error_response(error, request_id)
+            return error_response(error, request_id)
         except Exception as exc:  # an emulator bug: answer like an unexpected Notion failure
             failure = ApiError(500, "internal_server_error", f"Emulator failure: {exc!r}")
-            return _error_response(failure, request_id)
+            return error_response(failure, request_id)
         return Response(200, {**payload, "request_id": request_id})
 
     def _process(
@@ -328,9 +254,9 @@ class NotionEmulator(Emulator):
             if wait > 0:
                 raise rate_limited(max(1, math.ceil(wait)))
         fault = self._take_fault(method, template)
-        if fault is not None and not fault.commit and fault.status >= 400:
+        if fault is not None and fault.answers_early:
             self._closing.wait(fault.delay)
-            raise fault.error(method, template, None)
+            raise fault.exception(method, template, None, self._clock())
         version = headers.get("notion-version")
         if version is None:
             raise ApiError(
@@ -369,21 +295,19 @@ class NotionEmulator(Emulator):
                 raise ApiError(400, "invalid_json", "Error parsing JSON body.") from None
         query = {key: values[-1] for key, values in parse_qs(query_string).items()}
         result = self._dispatch(method, template, object_id, query, data, version)
+        result = apply_lag(self._lag, method, template, result)
         if fault is not None:
             self._closing.wait(fault.delay)
             if fault.status >= 400:
-                raise fault.error(method, template, result)
+                raise fault.exception(method, template, result, self._clock())
+            if fault.kind == "reset":
+                answer = Response(200, {**result, "request_id": new_id()}, reset=True)
+                raise Prepared(answer)
         return result
 
-    def _take_fault(self, method: str, route: str) -> _Fault | None:
+    def _take_fault(self, method: str, route: str) -> Fault | None:
         with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, route):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
+            return take_fault(self._faults, method, route)
 
     def _dispatch(
         self,
@@ -467,16 +391,3 @@ def _path_id(template: str, raw: str | None) -> str | None:
             f"a valid uuid, instead was `{json.dumps(raw)}`.",
         )
     return normalized
-
-
-def _error_response(error: ApiError, request_id: str) -> Response:
-    payload: dict[str, Any] = {
-        "object": "error",
-        "status": error.status,
-        "code": error.code,
-        "message": error.message,
-        "request_id": request_id,
-    }
-    if error.additional_data is not None:
-        payload["additional_data"] = error.additional_data
-    return Response(error.status, payload, dict(error.headers))

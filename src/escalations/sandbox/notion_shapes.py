@@ -73,6 +73,12 @@ def validation_error(message: str) -> ApiError:
     return ApiError(400, "validation_error", message)
 
 
+def text_length(text: str) -> int:
+    """A string's length as Notion counts it: in UTF-16 code units (JavaScript's
+    `length`), so an emoji outside the Basic Multilingual Plane counts 2."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def show(value: Any) -> str:
     """A value as Notion quotes it in messages (JSON, `undefined` when absent)."""
     if value is MISSING:
@@ -100,8 +106,8 @@ def expect_list(value: Any, path: str, max_items: int = MAX_ARRAY) -> list[Any]:
 def expect_string(value: Any, path: str, max_length: int | None = None) -> str:
     if not isinstance(value, str):
         raise Invalid(f"{path} should be a string, instead was `{show(value)}`")
-    if max_length is not None and len(value) > max_length:
-        raise Invalid(f"{path}.length should be ≤ `{max_length}`, instead was `{len(value)}`")
+    if max_length is not None and (length := text_length(value)) > max_length:
+        raise Invalid(f"{path}.length should be ≤ `{max_length}`, instead was `{length}`")
     return value
 
 
@@ -410,6 +416,6 @@ def parse_external(obj: dict[str, Any], path: str) -> dict[str, Any]:
     external = expect_object(required(obj, "external", path), f"{path}.external")
     check_keys(external, f"{path}.external", ("url",))
     url = expect_string(required(external, "url", f"{path}.external"), f"{path}.external.url")
-    if len(url) > MAX_URL or not valid_link(url):
+    if text_length(url) > MAX_URL or not valid_link(url):
         raise Invalid(f"{path}.external.url should be a valid URL, instead was `{show(url)}`")
     return {"type": "external", "external": {"url": url}}
