@@ -13,15 +13,10 @@ import pytest
 from notion_client import Client
 
 from escalations.model import Framework
+from escalations.notion.changes import Observed, desired_pages, plan_changes
 from escalations.notion.http import Transport
 from escalations.notion.markdown import to_text
-from escalations.notion.target import (
-    Handbook,
-    Observed,
-    apply_changes,
-    desired_pages,
-    plan_changes,
-)
+from escalations.notion.target import Handbook, apply_changes
 from escalations.plan import PENDING
 from escalations.sandbox.notion import NotionEmulator
 

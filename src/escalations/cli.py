@@ -26,7 +26,7 @@ from escalations.export import write_preview, write_rendering
 from escalations.model import Framework
 from escalations.plan import Plan
 from escalations.problems import Severity, render_github, render_json, render_text
-from escalations.publish import publication
+from escalations.publish import Publication, publication
 from escalations.revision import default_base, framework_at, temporary_directory
 from escalations.simulate import compile_sql
 from escalations.simulate import simulate as run_simulation
@@ -208,6 +208,14 @@ EnableOption = Annotated[
     bool,
     typer.Option("--enable-workflows", help="Turn the HubSpot workflows on (created off)."),
 ]
+VerifyOption = Annotated[
+    bool,
+    typer.Option(
+        "--verify",
+        help="Read every Notion page's blocks and compare them with the framework, instead of "
+        "trusting the page's Hash (one read or more per page).",
+    ),
+]
 
 
 @app.command()
@@ -229,14 +237,16 @@ def plan(
     allow_delete: AllowDeleteOption = False,
     force: ForceOption = False,
     enable_workflows: EnableOption = False,
+    verify: VerifyOption = False,
 ) -> None:
     """Show what apply would change in Notion and HubSpot, without changing anything."""
     model = _load(framework)
     chosen = choose(load_targets(targets_file), target)
     options = {"allow_delete": allow_delete, "force": force, "enable_workflows": enable_workflows}
-    with publication(model, chosen, only=only, **options) as planned:
+    with publication(model, chosen, only=only, verify=verify, **options) as planned:
         typer.echo(_render_plan(planned.plan, output))
         _notes(planned.notes)
+        _verify_note(planned)
     if planned.plan.errors:
         raise typer.Exit(1)
     if detailed_exitcode and planned.plan.changes:
@@ -253,14 +263,16 @@ def apply(
     allow_delete: AllowDeleteOption = False,
     force: ForceOption = False,
     enable_workflows: EnableOption = False,
+    verify: VerifyOption = False,
 ) -> None:
     """Publish: Notion pages and HubSpot properties and workflows (created off)."""
     model = _load(framework)
     chosen = choose(load_targets(targets_file), target)
     options = {"allow_delete": allow_delete, "force": force, "enable_workflows": enable_workflows}
-    with publication(model, chosen, only=only, **options) as planned:
+    with publication(model, chosen, only=only, verify=verify, **options) as planned:
         typer.echo(_render_plan(planned.plan, ReportFormat.text))
         _notes(planned.notes)
+        _verify_note(planned)
         if planned.plan.errors:
             raise EscalationsError("the plan has errors (above); nothing applied.")
         pending = planned.plan.pending
@@ -280,6 +292,16 @@ def apply(
 def _notes(notes: tuple[str, ...]) -> None:
     for note in notes:
         typer.echo(f"note: {note}", err=True)
+
+
+def _verify_note(planned: Publication) -> None:
+    notion = planned.notion
+    if notion is not None and notion.verify_reads is not None:
+        pages = len(notion.observed.rows)
+        typer.echo(
+            f"note: --verify read the blocks of {pages} Notion pages ({notion.verify_reads} reads)",
+            err=True,
+        )
 
 
 def _confirm(target: str) -> None:

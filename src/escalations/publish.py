@@ -11,7 +11,8 @@ from escalations.hubspot.compile import Compiled, Settings, compile_framework
 from escalations.hubspot.portal import Portal, PortalState
 from escalations.hubspot.target import apply_portal, option_problems, plan_portal
 from escalations.model import Framework
-from escalations.notion.target import Observed, apply_changes, plan_changes
+from escalations.notion.changes import Observed, plan_changes
+from escalations.notion.target import apply_changes
 from escalations.plan import Change, Plan
 from escalations.targets import (
     NotionSession,
@@ -29,6 +30,8 @@ class _Notion:
     session: NotionSession
     observed: Observed
     changes: list[Change]
+    verify_reads: int | None = None
+    """The reads `--verify` took to compare every page's blocks (None without it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,17 +86,18 @@ def publication(
     allow_delete: bool = False,
     force: bool = False,
     enable_workflows: bool = False,
+    verify: bool = False,
 ) -> Iterator[Publication]:
-    """Reach the target's remotes (all it configures, or `only` one) and plan."""
+    """Reach the target's remotes (all it configures, or `only` one) and plan; `verify` reads
+    every Notion page's blocks instead of trusting its Hash."""
     with ExitStack() as stack:
         if target.sandbox:
             stack.enter_context(sandbox_lock())
         notion = hubspot = None
         if only in (None, "notion") and (target.notion or only == "notion"):
             session = stack.enter_context(notion_session(target))
-            observed = session.handbook.observe()
-            changes = plan_changes(framework, observed, allow_delete=allow_delete, force=force)
-            notion = _Notion(session, observed, changes)
+            notion = _plan_notion(session, framework, allow_delete=allow_delete, force=force,
+                                  verify=verify)  # fmt: skip
         if only in (None, "hubspot") and (target.hubspot or only == "hubspot"):
             portal = stack.enter_context(hubspot_session(target, framework))
             state = portal.observe()
@@ -104,3 +108,15 @@ def publication(
             changes = option_problems(framework, state) + plan_portal(compiled, state, **flags)
             hubspot = _HubSpot(portal, state, compiled, changes)
         yield Publication(framework, target, notion, hubspot, enable_workflows)
+
+
+def _plan_notion(
+    session: NotionSession, framework: Framework, *, allow_delete: bool, force: bool, verify: bool
+) -> _Notion:
+    observed = session.handbook.observe()
+    before = session.transport.counts["read"]
+    trees = session.handbook.read_pages(observed) if verify else None
+    reads = session.transport.counts["read"] - before
+    changes = plan_changes(framework, observed, allow_delete=allow_delete, force=force,
+                           trees=trees)  # fmt: skip
+    return _Notion(session, observed, changes, reads if verify else None)

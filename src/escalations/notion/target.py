@@ -1,9 +1,9 @@
-"""The Notion handbook: observe its database, plan the changes, apply them block by block."""
+"""The Notion handbook: observe its database, apply the plan block by block, check what it wrote."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from notion_client import APIResponseError, Client
@@ -11,9 +11,10 @@ from notion_client.helpers import iterate_paginated_api
 
 from escalations.errors import EscalationsError
 from escalations.model import Framework
-from escalations.notion.blocks import Block, canonical, children, digest, payload, request_block
+from escalations.notion.blocks import Block, canonical, children, payload, request_block
+from escalations.notion.changes import Observed, Row, desired_pages, duplicate_detail
 from escalations.notion.http import AmbiguousWriteError
-from escalations.notion.render import Page, render_pages
+from escalations.notion.render import Page
 from escalations.notion.sync import (
     MAX_CHILDREN,
     NO_CHILDREN,
@@ -33,35 +34,8 @@ PROPERTIES: dict[str, Any] = {
     "Version": {"rich_text": {}},
     "Source": {"rich_text": {}},
 }
-DELETE_SHARE = 0.25
-"""More than this share of the rows deleted in one apply needs --force."""
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    page_id: str
-    key: str
-    kind: str
-    hash: str
-    version: str
-    source: str
-    title: str
-    url: str
-    edited_by_other: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Observed:
-    database_id: str | None
-    data_source_id: str | None
-    rows: dict[str, Row] = field(default_factory=dict)
-    duplicates: tuple[Row, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Desired:
-    page: Page
-    hash: str
+VERIFY_ATTEMPTS = 3
+"""Syncs of one page, each checked by reading it back, before apply gives up on it."""
 
 
 class Handbook:
@@ -76,38 +50,47 @@ class Handbook:
 
     def observe(self) -> Observed:
         """The database and its rows: one list of the parent's children, one retrieve, and
-        one query per 100 rows."""
-        database_id = self._find_database()
-        if database_id is None:
-            return Observed(None, None)
-        database = self._call(self.client.databases.retrieve, database_id=database_id)
+        one query per 100 rows (and one retrieve per duplicate database, if any)."""
+        found = self._find_databases()
+        if not found:
+            return Observed(None, None, title=self.title)
+        databases = [self._call(self.client.databases.retrieve, database_id=d) for d in found]
+        database, *others = sorted(databases, key=_age)  # the oldest is kept
         sources = database.get("data_sources") or []
         if not sources:
             raise EscalationsError(f"the Notion database '{self.title}' has no data source.")
         source_id = sources[0]["id"]
+        results = list(iterate_paginated_api(
+            self.client.data_sources.query, data_source_id=source_id, page_size=100))  # fmt: skip
         rows: dict[str, Row] = {}
         duplicates: list[Row] = []
-        for result in iterate_paginated_api(
-            self.client.data_sources.query, data_source_id=source_id, page_size=100
-        ):
+        for result in sorted(results, key=_age):
             row = _row(result)
             if row.key in rows:
                 duplicates.append(row)
             elif row.key:
                 rows[row.key] = row
-        return Observed(database_id, source_id, rows, tuple(duplicates))
+        others_ids = tuple(str(d["id"]) for d in others)
+        return Observed(database["id"], source_id, rows, tuple(duplicates), others_ids, self.title)
 
-    def _find_database(self) -> str | None:
+    def _find_databases(self) -> list[str]:
+        """Every child database with the handbook's title: overlapping first publishes each
+        create one."""
         try:
-            for block in iterate_paginated_api(
-                self.client.blocks.children.list, block_id=self.parent_page, page_size=100
-            ):
-                is_database = block["type"] == "child_database"
-                if is_database and block["child_database"].get("title") == self.title:
-                    return str(block["id"])
+            return [
+                str(block["id"])
+                for block in iterate_paginated_api(
+                    self.client.blocks.children.list, block_id=self.parent_page, page_size=100
+                )
+                if block["type"] == "child_database"
+                and block["child_database"].get("title") == self.title
+            ]
         except APIResponseError as exc:
             raise _explain(exc, f"the parent page {self.parent_page}") from exc
-        return None
+
+    def read_pages(self, observed: Observed) -> dict[str, list[Block]]:
+        """Every row's blocks, by key (`plan --verify`)."""
+        return {key: self.read_tree(row.page_id) for key, row in observed.rows.items()}
 
     def _call(self, method: Callable[..., Any], **kwargs: Any) -> Any:
         try:
@@ -144,25 +127,53 @@ class Handbook:
     def trash(self, row: Row) -> None:
         self._call(self.client.pages.update, page_id=row.page_id, in_trash=True)
 
+    def trash_database(self, database_id: str) -> None:
+        self._call(self.client.databases.update, database_id=database_id, in_trash=True)
+
     def read_tree(self, block_id: str) -> list[Block]:
         """A block's children with their own children, recursively."""
-        tree = []
-        for block in iterate_paginated_api(
-            self.client.blocks.children.list, block_id=block_id, page_size=100
-        ):
-            if block.get("has_children") and block["type"] not in NO_CHILDREN:
-                block = {**block, "children": self.read_tree(block["id"])}
-            tree.append(block)
-        return tree
+        try:
+            listed = list(iterate_paginated_api(
+                self.client.blocks.children.list, block_id=block_id, page_size=100))  # fmt: skip
+        except APIResponseError as exc:
+            raise _explain(exc, f"the blocks of {block_id}") from exc
+        return [
+            {**block, "children": self.read_tree(block["id"])}
+            if block.get("has_children") and block["type"] not in NO_CHILDREN
+            else block
+            for block in listed
+        ]
 
-    def sync_page(self, page_id: str, desired: tuple[Block, ...]) -> None:
-        """Make the page's blocks say what `desired` says, keeping unchanged blocks (and the
-        comments on them); rewrite the page only when Notion offers no place to insert."""
-        existing = self.read_tree(page_id)
+    def sync_page(
+        self, page_id: str, desired: Sequence[Block], existing: list[Block] | None = None
+    ) -> None:
+        """Make the page's blocks (`existing`, if just read) say what `desired` says, keeping
+        unchanged blocks (and the comments on them); rewrite the page only when Notion offers
+        no place to insert."""
+        if existing is None:
+            existing = self.read_tree(page_id)
         if not self._sync(page_id, existing, list(desired)):
             for block in existing:
                 self._call(self.client.blocks.delete, block_id=block["id"])
             self.append(page_id, list(desired), after=None)
+
+    def settle(self, page_id: str, desired: Sequence[Block]) -> None:
+        """Read the page back and sync again until its blocks mean what `desired` says: a write
+        answered with an error may have been saved anyway (a 409 or 5xx after the commit, a
+        retried append then doubled)."""
+        wanted = [canonical(b) for b in desired]
+        for _ in range(VERIFY_ATTEMPTS):
+            existing = self.read_tree(page_id)
+            if [canonical(b) for b in existing] == wanted:
+                return
+            try:
+                self.sync_page(page_id, desired, existing)
+            except AmbiguousWriteError:
+                continue  # the next read shows what was saved
+        raise EscalationsError(
+            f"the blocks of the Notion page {page_id} still differ from the framework after "
+            f"{VERIFY_ATTEMPTS} syncs; run apply again."
+        )
 
     def _sync(self, parent_id: str, existing: list[Block], desired: list[Block]) -> bool:
         steps = align(existing, desired)
@@ -247,6 +258,12 @@ def _properties(page: Page, hash_: str, version: str) -> dict[str, Any]:
     }
 
 
+def _age(item: dict[str, Any]) -> tuple[datetime, str]:
+    """Oldest first: Notion stamps pages to the minute, so the id breaks ties the same way for
+    every run."""
+    return datetime.fromisoformat(item.get("created_time") or "9999-12-31T00:00Z"), item["id"]
+
+
 def _row(page: dict[str, Any]) -> Row:
     properties = page.get("properties", {})
 
@@ -286,55 +303,6 @@ def _explain(exc: APIResponseError, what: str) -> EscalationsError:
     return EscalationsError(f"Notion answered {exc.status} {code} for {what}: {exc}")
 
 
-# -- plan and apply ------------------------------------------------------------------------
-
-
-def desired_pages(framework: Framework, observed: Observed) -> list[Desired]:
-    """The pages as they should read, linking to the published pages that exist."""
-
-    def url_of(key: str) -> str | None:
-        row = observed.rows.get(key)
-        return row.url if row else None
-
-    return [Desired(p, digest(p.title, p.blocks)) for p in render_pages(framework, url_of)]
-
-
-def plan_changes(
-    framework: Framework, observed: Observed, *, allow_delete: bool, force: bool
-) -> list[Change]:
-    changes: list[Change] = []
-    if observed.data_source_id is None:
-        changes.append(Change("notion", "create", "database", "handbook", "handbook database"))
-    pages = desired_pages(framework, observed)
-    for desired in pages:
-        page = desired.page
-        row = observed.rows.get(page.key)
-        if row is None:
-            changes.append(Change("notion", "create", "page", page.key, page.title))
-        elif row.edited_by_other and not force:
-            changes.append(Change("notion", "drift", "page", page.key, page.title,
-                                  "edited in Notion since the last publish; apply --force to "
-                                  "overwrite"))  # fmt: skip
-        elif row.hash != desired.hash or row.title != page.title or row.edited_by_other:
-            detail = "edited in Notion; overwritten (--force)" if row.edited_by_other else ""
-            changes.append(Change("notion", "update", "page", page.key, page.title, detail))
-    wanted = {d.page.key for d in pages}
-    gone = [row for key, row in observed.rows.items() if key not in wanted]
-    gone += list(observed.duplicates)
-    too_many = len(gone) > max(1, DELETE_SHARE * len(observed.rows)) and not force
-    for row in gone:
-        if allow_delete and not too_many:
-            changes.append(Change("notion", "delete", "page", row.key, row.title, "moved to trash"))
-        else:
-            why = (
-                f"more than {DELETE_SHARE:.0%} of the pages would go; add --force"
-                if allow_delete
-                else "no longer in the framework; kept (apply --allow-delete to move it to trash)"
-            )
-            changes.append(Change("notion", "orphan", "page", row.key, row.title, why))
-    return changes
-
-
 def apply_changes(
     handbook: Handbook,
     framework: Framework,
@@ -343,10 +311,12 @@ def apply_changes(
     *,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Observed:
-    """Carry out the planned changes; safe to run again after any failure."""
+    """Carry out the planned changes, each written page checked by reading it back; safe to
+    run again after any failure."""
     database_id, source_id = observed.database_id, observed.data_source_id
     if source_id is None:
         database_id, source_id = handbook.create_database()
+        progress("created the database")
     rows = dict(observed.rows)
     pages = {d.page.key: d.page for d in desired_pages(framework, observed)}
     # Every page must exist before any content is written, so that links can point at it.
@@ -354,7 +324,7 @@ def apply_changes(
         if change.action == "create" and change.kind == "page":
             rows[change.key] = handbook.create_row(source_id, pages[change.key], "")
             progress(f"created {change.key}")
-    current = Observed(database_id, source_id, rows, observed.duplicates)
+    current = Observed(database_id, source_id, rows, title=observed.title)
     desired = {d.page.key: d for d in desired_pages(framework, current)}
     for change in changes:
         if change.kind != "page" or change.action not in ("create", "update"):
@@ -366,14 +336,28 @@ def apply_changes(
             else:
                 handbook.sync_page(row.page_id, target.page.blocks)
         except AmbiguousWriteError:
-            # The write may have been saved: read the page again and finish from there.
-            handbook.sync_page(row.page_id, target.page.blocks)
+            pass  # the write may have been saved: settle reads the page and finishes from there
+        # The Hash only once the page reads back right, so an interrupted run is redone.
+        handbook.settle(row.page_id, target.page.blocks)
         handbook.set_properties(row, target.page, target.hash, framework.version)
         progress(f"wrote {change.key}")
-    for change in changes:
-        if change.action == "delete":
-            duplicate = (r for r in observed.duplicates if r.key == change.key)
-            row = rows.get(change.key) or next(duplicate)
-            handbook.trash(row)
-            progress(f"trashed {change.key}")
+    _trash(handbook, observed, changes, progress)
     return current
+
+
+def _trash(
+    handbook: Handbook, observed: Observed, changes: list[Change], progress: Callable[[str], None]
+) -> None:
+    copies: dict[str, list[Row]] = {}
+    for row in observed.duplicates:
+        copies.setdefault(row.key, []).append(row)
+    for change in changes:
+        if change.action != "delete":
+            continue
+        if change.kind == "database":
+            handbook.trash_database(change.key)
+        elif change.detail == duplicate_detail(observed.rows[change.key].page_id):
+            handbook.trash(copies[change.key].pop(0))
+        else:
+            handbook.trash(observed.rows[change.key])
+        progress(f"trashed {change.key}")
