@@ -215,8 +215,9 @@ class Portal:
         )
 
     def create_flow(self, key: str, flow: dict[str, Any], *, enable: bool) -> str:
-        """Create a flow and return its id. After a failure without a clear answer, the flow
-        carrying the key is looked for before anything is sent again: never a second one."""
+        """Create a flow and return its id (`wait_complete` before changing it). After a
+        failure without a clear answer, the flow carrying the key is looked for before
+        anything is sent again: never a second one."""
         described = {**flow, "description": marked(flow["description"], normal_flow(flow), key)}
         body = shapes.flow_create_request(described, enabled=enable)
         found: list[str] = []
@@ -230,9 +231,7 @@ class Portal:
             lambda: self._raw("POST", FLOWS, body=body),
             landed=landed,
         )
-        flow_id = str(created["id"]) if created else found[0]
-        self._wait_complete(flow_id)
-        return flow_id
+        return str(created["id"]) if created else found[0]
 
     def update_flow(
         self, key: str, current: dict[str, Any], flow: dict[str, Any], *, enable: bool
@@ -263,12 +262,25 @@ class Portal:
             landed=lambda: all(str(f["id"]) != flow_id for f in self.flows()),
         )
 
-    def _wait_complete(self, flow_id: str) -> None:
+    def wait_complete(self, flow_ids: list[str]) -> None:
+        """Wait until HubSpot has finished creating these flows (ref §3.5), all together:
+        one batch read per round, not one wait per flow."""
+        pending = list(flow_ids)
         for _ in range(20):
-            if self.flow(flow_id).get("crmObjectCreationStatus", "COMPLETE") == "COMPLETE":
+            if not pending:
                 return
-            time.sleep(0.2)
-        raise EscalationsError(f"HubSpot did not finish creating flow {flow_id}; run apply again.")
+            inputs = [{"type": "FLOW_ID", "flowId": i} for i in pending]
+            batch = self._read(
+                "reading the new workflows", "POST", f"{FLOWS}/batch/read", body={"inputs": inputs}
+            )
+            done = {str(f["id"]) for f in batch.get("results", [])
+                    if f.get("crmObjectCreationStatus", "COMPLETE") == "COMPLETE"}  # fmt: skip
+            pending = [i for i in pending if i not in done]
+            if pending:
+                time.sleep(0.2)
+        raise EscalationsError(
+            f"HubSpot did not finish creating flows {', '.join(pending)}; run apply again."
+        )
 
 
 def _age(flow: dict[str, Any]) -> tuple[str, int]:

@@ -159,6 +159,7 @@ def apply_portal(
     if any(c.action == "error" for c in changes):
         raise EscalationsError("the HubSpot plan has errors; fix them first.")
     properties = {p["name"]: p for p in (*compiled.properties, *compiled.catalog)}
+    created: list[str] = []
     for change in changes:
         if change.kind == "group" and change.action == "create":
             portal.create_group(compiled.group)
@@ -171,7 +172,8 @@ def apply_portal(
         elif change.kind == "property" and change.action == "delete":
             portal.archive_property(change.key)
         elif change.kind == "flow" and change.action == "create":
-            portal.create_flow(change.key, compiled.flows[change.key], enable=enable)
+            created.append(portal.create_flow(change.key, compiled.flows[change.key],
+                                              enable=enable))  # fmt: skip
         elif change.kind == "flow" and change.action == "update":
             portal.update_flow(change.key, state.flows[change.key], compiled.flows[change.key],
                                enable=enable)  # fmt: skip
@@ -183,3 +185,4 @@ def apply_portal(
         else:
             continue
         progress(f"{change.action} {change.kind} {change.key}")
+    portal.wait_complete(created)

@@ -6,6 +6,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -49,10 +50,11 @@ class Throttle:
 class Transport(httpx.BaseTransport):
     """Retries what Notion says to retry, so that a publish survives rate limits and outages.
 
-    429 and 409 were not applied: always retried, honouring Retry-After. 5xx and 529 on GET
-    and DELETE are retried with backoff; on POST and PATCH they may have been committed
-    (Notion documents that a 503 on a write can mean it was saved), so they raise
-    AmbiguousWriteError and the caller re-reads the state instead of writing twice.
+    429 was not applied: always retried, honouring Retry-After (seconds or a date). Reads,
+    and DELETE, are retried on 409, 5xx, 529, timeouts and lost connections, with backoff. A
+    write that may have been committed (a 5xx, a 409 on a create, a lost answer: Notion
+    documents that a 503 on a write can mean it was saved) raises AmbiguousWriteError, and
+    the caller reads the state again instead of writing twice.
     """
 
     def __init__(
@@ -62,8 +64,10 @@ class Transport(httpx.BaseTransport):
         attempts: int = 6,
         max_delay: float = 30.0,
         inner: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.inner = inner or httpx.HTTPTransport()
+        self.sleep = sleep
         self.throttle = Throttle(rate)
         self.attempts = attempts
         self.max_delay = max_delay
@@ -72,29 +76,33 @@ class Transport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         method = request.method
+        write = method not in SAFE_METHODS and not _is_read(request)
         for attempt in range(self.attempts):
             self.throttle.wait()
-            self.counts["read" if _is_read(request) else "write"] += 1
+            self.counts["write" if write else "read"] += 1
+            last = attempt == self.attempts - 1
             try:
                 response = self.inner.handle_request(request)
+                response.read()  # inside the try: a reset can come in the middle of the body
             except (httpx.ConnectError, httpx.ConnectTimeout):
-                if attempt == self.attempts - 1:
+                if last:
                     raise
                 self._sleep(attempt, None)  # nothing was sent: safe to send again
                 continue
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError):
                 # Sent, and the answer was lost (a timeout, a reset mid-response).
-                if method not in SAFE_METHODS and not _is_read(request):
+                if write:
                     raise AmbiguousWriteError(method, str(request.url), None) from None
-                if attempt == self.attempts - 1:
+                if last:
                     raise
                 self._sleep(attempt, None)
                 continue
             status = response.status_code
-            if status not in RETRY_STATUSES or attempt == self.attempts - 1:
+            if status not in RETRY_STATUSES or last:
                 return response
-            response.read()
-            if status >= 500 and method not in SAFE_METHODS and not _is_read(request):
+            # A create answered 409 may have been saved too (a data collision after commit);
+            # a PATCH answered 409 is sent again, and apply reads back what it wrote.
+            if write and (status >= 500 or (status == 409 and method == "POST")):
                 raise AmbiguousWriteError(method, str(request.url), status)
             self._sleep(attempt, response.headers.get("retry-after"))
         raise AssertionError("unreachable")  # the last attempt returns
@@ -103,7 +111,7 @@ class Transport(httpx.BaseTransport):
         delay = _retry_after(retry_after)
         if delay is None:
             delay = min(self.max_delay, 0.5 * 2.0**attempt) * (0.5 + random.random() / 2)
-        time.sleep(min(delay, self.max_delay))
+        self.sleep(min(delay, self.max_delay))
 
     def close(self) -> None:
         self.inner.close()

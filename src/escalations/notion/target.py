@@ -101,34 +101,72 @@ class Handbook:
     # -- apply -----------------------------------------------------------------------------
 
     def create_database(self) -> tuple[str, str]:
-        database = self._call(
-            self.client.databases.create,
-            parent={"type": "page_id", "page_id": self.parent_page},
-            title=[{"type": "text", "text": {"content": self.title}}],
-            initial_data_source={"properties": PROPERTIES},
-        )
+        """Create the database; after an answer that leaves open whether it was made, look
+        for it before making it again."""
+        arguments = {
+            "parent": {"type": "page_id", "page_id": self.parent_page},
+            "title": [{"type": "text", "text": {"content": self.title}}],
+            "initial_data_source": {"properties": PROPERTIES},
+        }
+        try:
+            database = self._call(self.client.databases.create, **arguments)
+        except AmbiguousWriteError:
+            found = self.observe()
+            if found.database_id is not None and found.data_source_id is not None:
+                return found.database_id, found.data_source_id
+            database = self._call(self.client.databases.create, **arguments)
         return database["id"], database["data_sources"][0]["id"]
 
     def create_row(self, source_id: str, page: Page, version: str) -> Row:
-        created = self._call(
-            self.client.pages.create,
-            parent={"type": "data_source_id", "data_source_id": source_id},
-            properties=_properties(page, "", version),
-        )
-        return _row(created)
+        """Create a page's row; after an ambiguous answer, look for it first. (A query that
+        does not show it yet makes a second row, which the next plan removes.)"""
+        arguments = {
+            "parent": {"type": "data_source_id", "data_source_id": source_id},
+            "properties": _properties(page, "", version),
+        }
+        try:
+            return _row(self._call(self.client.pages.create, **arguments))
+        except AmbiguousWriteError:
+            found = self.observe().rows.get(page.key)
+            return found or _row(self._call(self.client.pages.create, **arguments))
 
     def set_properties(self, row: Row, page: Page, hash_: str, version: str) -> None:
-        self._call(
+        self._again(
             self.client.pages.update,
             page_id=row.page_id,
             properties=_properties(page, hash_, version),
         )
 
+    def _again(self, method: Callable[..., Any], **kwargs: Any) -> Any:
+        """A write that is safe to send twice: sent again after an ambiguous answer."""
+        try:
+            return self._call(method, **kwargs)
+        except AmbiguousWriteError:
+            return self._call(method, **kwargs)
+
+    def _delete(self, block_id: str) -> None:
+        self._remove(self.client.blocks.delete, block_id=block_id)
+
+    def _remove(self, method: Callable[..., Any], **kwargs: Any) -> None:
+        """Delete or trash; what is already gone (an earlier try whose answer was lost, or an
+        overlapping run) is done, not an error."""
+        for attempt in range(2):
+            try:
+                method(**kwargs)
+                return
+            except AmbiguousWriteError:
+                if attempt:
+                    raise
+            except APIResponseError as exc:
+                if exc.status == 404 or "archived" in str(exc):
+                    return
+                raise _explain(exc, "the handbook") from exc
+
     def trash(self, row: Row) -> None:
-        self._call(self.client.pages.update, page_id=row.page_id, in_trash=True)
+        self._remove(self.client.pages.update, page_id=row.page_id, in_trash=True)
 
     def trash_database(self, database_id: str) -> None:
-        self._call(self.client.databases.update, database_id=database_id, in_trash=True)
+        self._remove(self.client.databases.update, database_id=database_id, in_trash=True)
 
     def read_tree(self, block_id: str) -> list[Block]:
         """A block's children with their own children, recursively."""
@@ -154,7 +192,7 @@ class Handbook:
             existing = self.read_tree(page_id)
         if not self._sync(page_id, existing, list(desired)):
             for block in existing:
-                self._call(self.client.blocks.delete, block_id=block["id"])
+                self._delete(block["id"])
             self.append(page_id, list(desired), after=None)
 
     def settle(self, page_id: str, desired: Sequence[Block]) -> None:
@@ -189,7 +227,7 @@ class Handbook:
                 anchor = self.append(parent_id, pending, after=anchor)
                 pending = []
             if step == "delete":
-                self._call(self.client.blocks.delete, block_id=old["id"])
+                self._delete(old["id"])
                 continue
             anchor = self._update(parent_id, old, new, anchor) if step == "update" else old["id"]
         if pending:
@@ -205,7 +243,7 @@ class Handbook:
             self._call(self.client.blocks.update, block_id=old["id"], **{kind: body})
         if not self._sync(old["id"], children(old), children(new)):
             # Nowhere to insert the new first child: replace the block as a whole.
-            self._call(self.client.blocks.delete, block_id=old["id"])
+            self._delete(old["id"])
             return self.append(parent_id, [new], after=anchor)
         return str(old["id"])
 

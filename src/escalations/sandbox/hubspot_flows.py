@@ -118,6 +118,10 @@ class Flows:
         doc = self.find(flow_id)
         if doc is None:
             raise not_found(f"Could not find flow with id {flow_id}")
+        return self._shown(flow_id, doc)
+
+    def _shown(self, flow_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """The flow as read; a flow just created reads PENDING once, then COMPLETE."""
         shown = public(doc)
         if doc.get("_pending"):
             doc.update(_pending=False, crmObjectCreationStatus="COMPLETE")
@@ -211,7 +215,7 @@ class Flows:
                     }
                 )
             else:
-                results.append(public(doc))
+                results.append(self._shown(flow_id, doc))
         answer: dict[str, Any] = {
             "status": "COMPLETE",
             "results": results,
