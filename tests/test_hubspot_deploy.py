@@ -130,6 +130,49 @@ def test_a_flow_edited_in_hubspot_is_drift_until_forced(
     assert pending(portal, framework) == []
 
 
+def test_a_flow_renamed_by_hand_is_found_by_its_mark_not_made_again(
+    emulator: HubSpotEmulator, portal: Portal, framework: Framework
+) -> None:
+    deploy(portal, framework)
+    flow = portal.observe().flows["manager-request"]
+    emulator.human_edit_flow(str(flow["id"]), name="Manager request (renamed, tag removed)")
+    assert portal.observe().flows["manager-request"]["id"] == flow["id"]
+    assert pending(portal, framework) == ["drift flow manager-request"]
+    deploy(portal, framework, force=True)
+    assert pending(portal, framework) == []
+    state = portal.observe()
+    assert state.flows["manager-request"]["name"].endswith("[esc:manager-request]")
+    assert len(state.flows) == len(framework.triggers) and state.duplicates == {}
+
+
+def test_flows_made_twice_by_overlapping_deploys_are_planned_away_keeping_the_oldest(
+    emulator: HubSpotEmulator, portal: Portal, framework: Framework
+) -> None:
+    # Two deploys that both planned on a fresh portal each create every flow.
+    first, second = portal.observe(), portal.observe()
+    for state in (first, second):
+        compiled = compile_framework(framework, state.owners, Settings())
+        apply_portal(portal, compiled, state,
+                     plan_portal(compiled, state, allow_delete=False, force=False))  # fmt: skip
+    state = portal.observe()
+    assert sorted(state.duplicates) == sorted(t.id for t in framework.triggers)
+    kept = state.flows["manager-request"]["id"]
+    younger = state.duplicates["manager-request"][0]["id"]
+    assert int(kept) < int(younger)
+    compiled = compile_framework(framework, state.owners, Settings())
+    changes = plan_portal(compiled, state, allow_delete=False, force=False)
+    duplicate = next(c for c in changes if c.key == "manager-request")
+    assert (duplicate.action, duplicate.kind) == ("delete", "flow")
+    assert duplicate.detail == (
+        f"duplicates of flow {kept} made by an overlapping deploy: {younger}; the oldest is kept"
+    )
+    assert pending(portal, framework).count("delete flow manager-request") == 1
+    deploy(portal, framework)  # no --allow-delete needed: they are ours
+    after = portal.observe()
+    assert after.duplicates == {} and after.flows["manager-request"]["id"] == kept
+    assert pending(portal, framework) == []
+
+
 def test_workflows_are_created_off_and_enabled_on_request(
     portal: Portal, framework: Framework
 ) -> None:

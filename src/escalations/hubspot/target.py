@@ -112,10 +112,13 @@ def plan_portal(
     for trigger, younger in sorted(state.duplicates.items()):
         # Ours, made by an overlapping deploy: removed without --allow-delete.
         ids = ", ".join(str(f["id"]) for f in younger)
-        changes.append(Change("hubspot", "delete", "duplicate", trigger, younger[0].get("name", ""),
-                              f"flow {ids} duplicates flow {state.flows[trigger]['id']}, made by "
-                              "an overlapping deploy; the oldest is kept"))  # fmt: skip
+        changes.append(Change("hubspot", "delete", "flow", trigger, younger[0].get("name", ""),
+                              f"{DUPLICATE} {state.flows[trigger]['id']} made by an overlapping "
+                              f"deploy: {ids}; the oldest is kept"))  # fmt: skip
     return changes
+
+
+DUPLICATE = "duplicates of flow"
 
 
 def _change(
@@ -177,11 +180,11 @@ def apply_portal(
         elif change.kind == "flow" and change.action == "update":
             portal.update_flow(change.key, state.flows[change.key], compiled.flows[change.key],
                                enable=enable)  # fmt: skip
-        elif change.kind == "flow" and change.action == "delete":
-            portal.delete_flow(state.flows[change.key])
-        elif change.kind == "duplicate":
+        elif change.kind == "flow" and change.detail.startswith(DUPLICATE):
             for flow in state.duplicates[change.key]:
                 portal.delete_flow(flow)
+        elif change.kind == "flow" and change.action == "delete":
+            portal.delete_flow(state.flows[change.key])
         else:
             continue
         progress(f"{change.action} {change.kind} {change.key}")

@@ -16,6 +16,8 @@ from escalations.errors import EscalationsError
 
 RETRY_STATUSES = frozenset({429, 409, 500, 502, 503, 504, 529})
 SAFE_METHODS = frozenset({"GET", "DELETE"})
+UNREACHABLE_ATTEMPTS = 3
+"""Tries before a host that does not answer is reported (a closed port need not take long)."""
 
 
 class AmbiguousWriteError(EscalationsError):
@@ -85,7 +87,7 @@ class Transport(httpx.BaseTransport):
                 response = self.inner.handle_request(request)
                 response.read()  # inside the try: a reset can come in the middle of the body
             except (httpx.ConnectError, httpx.ConnectTimeout):
-                if last:
+                if last or attempt >= UNREACHABLE_ATTEMPTS - 1:
                     raise
                 self._sleep(attempt, None)  # nothing was sent: safe to send again
                 continue

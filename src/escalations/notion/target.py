@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from notion_client import APIResponseError, Client
 from notion_client.helpers import iterate_paginated_api
@@ -25,6 +27,9 @@ from escalations.notion.sync import (
     within_depth,
 )
 from escalations.plan import Change
+
+T = TypeVar("T")
+CREATE_ATTEMPTS = 5
 
 PROPERTIES: dict[str, Any] = {
     "Name": {"title": {}},
@@ -108,14 +113,17 @@ class Handbook:
             "title": [{"type": "text", "text": {"content": self.title}}],
             "initial_data_source": {"properties": PROPERTIES},
         }
-        try:
-            database = self._call(self.client.databases.create, **arguments)
-        except AmbiguousWriteError:
-            found = self.observe()
-            if found.database_id is not None and found.data_source_id is not None:
-                return found.database_id, found.data_source_id
-            database = self._call(self.client.databases.create, **arguments)
-        return database["id"], database["data_sources"][0]["id"]
+
+        def found() -> tuple[str, str] | None:
+            seen = self.observe()
+            if seen.database_id is None or seen.data_source_id is None:
+                return None
+            return seen.database_id, seen.data_source_id
+
+        def made(database: dict[str, Any]) -> tuple[str, str]:
+            return database["id"], database["data_sources"][0]["id"]
+
+        return self._create(self.client.databases.create, arguments, made, found)
 
     def create_row(self, source_id: str, page: Page, version: str) -> Row:
         """Create a page's row; after an ambiguous answer, look for it first. (A query that
@@ -124,11 +132,29 @@ class Handbook:
             "parent": {"type": "data_source_id", "data_source_id": source_id},
             "properties": _properties(page, "", version),
         }
-        try:
-            return _row(self._call(self.client.pages.create, **arguments))
-        except AmbiguousWriteError:
-            found = self.observe().rows.get(page.key)
-            return found or _row(self._call(self.client.pages.create, **arguments))
+        return self._create(self.client.pages.create, arguments, _row,
+                            lambda: self.observe().rows.get(page.key))  # fmt: skip
+
+    def _create(
+        self,
+        method: Callable[..., Any],
+        arguments: dict[str, Any],
+        made: Callable[[dict[str, Any]], T],
+        found: Callable[[], T | None],
+    ) -> T:
+        """A create, sent again after an ambiguous answer (a 409 from an overlapping run, a
+        5xx, a lost answer) only once `found` says that the earlier try did not land."""
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                return made(self._call(method, **arguments))
+            except AmbiguousWriteError:
+                landed = found()
+                if landed is not None:
+                    return landed
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.05, 0.25) * 2**attempt)  # let a colliding run pass
+        raise AssertionError("unreachable")
 
     def set_properties(self, row: Row, page: Page, hash_: str, version: str) -> None:
         self._again(
