@@ -116,7 +116,11 @@ def _people() -> list[tuple[str, str]]:
     return [(p.email, p.name) for p in framework.people]
 
 
-if __name__ == "__main__":
+def main() -> None:
     if "--shared-only" not in sys.argv:
         sandbox()
     shared_remote()
+
+
+if __name__ == "__main__":
+    main()

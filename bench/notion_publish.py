@@ -24,8 +24,9 @@ from notion_client import Client
 
 from escalations.model import Framework
 from escalations.notion.blocks import Block, children
+from escalations.notion.changes import desired_pages, plan_changes
 from escalations.notion.http import Transport
-from escalations.notion.target import Handbook, apply_changes, desired_pages, plan_changes
+from escalations.notion.target import Handbook, apply_changes
 from escalations.sandbox.notion import NotionEmulator
 from escalations.validate import validate_framework
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -303,8 +304,6 @@ def _camel(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _snake(data: dict[str, Any]) -> dict[str, Any]:
-    import re
-
     def convert(key: str) -> str:
         return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
 
