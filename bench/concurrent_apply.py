@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from escalations.sandbox.hubspot import HubSpotEmulator  # noqa: E402
-from escalations.sandbox.notion import NotionEmulator  # noqa: E402
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator  # noqa: E402
+from escalations.sandbox.notion.emulator import NotionEmulator  # noqa: E402
 
 TOKEN = "bench-token"
 
@@ -109,7 +109,7 @@ def shared_remote() -> None:
 
 
 def _people() -> list[tuple[str, str]]:
-    from escalations.validate import validate_framework
+    from escalations.model.validate import validate_framework
 
     framework = validate_framework(ROOT / "framework").framework
     assert framework is not None

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fault_matrix import cases, run_case, summary  # noqa: E402
 
-from escalations.validate import validate_framework  # noqa: E402
+from escalations.model.validate import validate_framework  # noqa: E402
 
 
 def main() -> None:

@@ -14,13 +14,13 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from escalations.hubspot.compile import Settings, compile_framework
-from escalations.hubspot.portal import Portal
-from escalations.hubspot.target import apply_portal, plan_portal
-from escalations.model import Framework
-from escalations.sandbox.hubspot import HubSpotEmulator
-from escalations.targets import _hubspot
-from escalations.validate import validate_framework
+from escalations.model.framework import Framework
+from escalations.model.validate import validate_framework
+from escalations.publish.hubspot.compile import Settings, compile_framework
+from escalations.publish.hubspot.portal import Portal
+from escalations.publish.hubspot.target import apply_portal, plan_portal
+from escalations.publish.targets import _hubspot
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,13 +22,13 @@ from pathlib import Path
 import httpx
 from notion_client import Client
 
-from escalations.model import Framework
-from escalations.notion.blocks import Block, children
-from escalations.notion.changes import desired_pages, plan_changes
-from escalations.notion.http import Transport
-from escalations.notion.target import Handbook, apply_changes
-from escalations.sandbox.notion import NotionEmulator
-from escalations.validate import validate_framework
+from escalations.model.framework import Framework
+from escalations.model.validate import validate_framework
+from escalations.publish.notion.blocks import Block, children
+from escalations.publish.notion.changes import desired_pages, plan_changes
+from escalations.publish.notion.http import Transport
+from escalations.publish.notion.target import Handbook, apply_changes
+from escalations.sandbox.notion.emulator import NotionEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITES = ("POST", "PATCH", "DELETE")

@@ -22,11 +22,11 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from escalations.evaluate import Engine
-from escalations.simulate import simulate
-from escalations.synthetic import write_tickets
-from escalations.tickets_file import connect, iter_tickets, load_tickets
-from escalations.validate import validate_framework
+from escalations.criteria.evaluate import Engine
+from escalations.model.validate import validate_framework
+from escalations.tickets.exports import connect, iter_tickets, load_tickets
+from escalations.tickets.simulate import simulate
+from escalations.tickets.synthetic import write_tickets
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = datetime(2026, 11, 2, tzinfo=UTC)

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from escalations import schema
-from escalations.validate import validate_framework
+from escalations.model import schema
+from escalations.model.validate import validate_framework
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "framework"

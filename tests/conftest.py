@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from escalations.cli import main
-from escalations.model import Framework
-from escalations.validate import validate_framework
+from escalations.model.framework import Framework
+from escalations.model.validate import validate_framework
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORK = ROOT / "framework"

@@ -20,18 +20,18 @@ import httpx
 from notion_client import Client
 
 from escalations.errors import EscalationsError
-from escalations.hubspot.compile import Settings, compile_framework
-from escalations.hubspot.http import Caller
-from escalations.hubspot.portal import Portal
-from escalations.hubspot.target import apply_portal, plan_portal
-from escalations.model import Framework
-from escalations.notion.changes import plan_changes
-from escalations.notion.http import Transport
-from escalations.notion.target import Handbook, apply_changes
-from escalations.plan import PENDING
-from escalations.sandbox.hubspot import HubSpotEmulator
-from escalations.sandbox.notion import NotionEmulator
-from escalations.targets import _hubspot
+from escalations.model.framework import Framework
+from escalations.publish.hubspot.compile import Settings, compile_framework
+from escalations.publish.hubspot.http import Caller
+from escalations.publish.hubspot.portal import Portal
+from escalations.publish.hubspot.target import apply_portal, plan_portal
+from escalations.publish.notion.changes import plan_changes
+from escalations.publish.notion.http import Transport
+from escalations.publish.notion.target import Handbook, apply_changes
+from escalations.publish.plan import PENDING
+from escalations.publish.targets import _hubspot
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
+from escalations.sandbox.notion.emulator import NotionEmulator
 
 TOKEN = "fault-matrix-token"
 TITLE = "Escalation handbook"

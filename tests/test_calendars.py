@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from escalations.calendars import add_open_time, business_day, due, open_time_between
-from escalations.model import Calendar, Duration, Holiday, Source
+from escalations.criteria.calendars import add_open_time, business_day, due, open_time_between
+from escalations.model.framework import Calendar, Duration, Holiday, Source
 
 NINE_TO_SIX = ((9 * 60, 18 * 60),)
 BERLIN = Calendar(

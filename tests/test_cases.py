@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from escalations import load, rules, schema
+from escalations.model import load, rules, schema
 
 from .conftest import ROOT, Result
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from escalations.validate import validate_framework
+from escalations.model.validate import validate_framework
 
 from .conftest import FRAMEWORK, Result
 

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from escalations.conditions import OPS_BY_TYPE, Condition, Leaf
-from escalations.durations import parse_duration
-from escalations.evaluate import Engine
-from escalations.model import After, Case, Duration, Field, Framework, Trigger
-from escalations.sql import SQL_TYPES, Compiler, quote
-from escalations.tickets import Ticket, ticket_of_case
-from escalations.validate import validate_framework
+from escalations.criteria.conditions import OPS_BY_TYPE, Condition, Leaf
+from escalations.criteria.evaluate import Engine
+from escalations.criteria.sql import SQL_TYPES, Compiler, quote
+from escalations.criteria.ticket import Ticket, ticket_of_case
+from escalations.model.durations import parse_duration
+from escalations.model.framework import After, Case, Duration, Field, Framework, Trigger
+from escalations.model.validate import validate_framework
 
 from .conftest import FRAMEWORK
 

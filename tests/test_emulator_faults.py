@@ -24,9 +24,10 @@ from hubspot.crm.tickets import ApiException as TicketsError
 from notion_client import APIResponseError, Client
 from notion_client.errors import RequestTimeoutError, UnknownHTTPResponseError
 
-from escalations.sandbox import hubspot, notion
-from escalations.sandbox.hubspot import HubSpotEmulator
-from escalations.sandbox.notion import NotionEmulator
+from escalations.sandbox.hubspot import emulator as hubspot
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
+from escalations.sandbox.notion import emulator as notion
+from escalations.sandbox.notion.emulator import NotionEmulator
 from tests.test_hubspot_emulator import create_ticket, flows
 from tests.test_hubspot_emulator_tickets import search
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from escalations.conditions import Leaf, holds
-from escalations.evaluate import Engine
-from escalations.model import Framework
-from escalations.tickets import Ticket, make_ticket
+from escalations.criteria.conditions import Leaf, holds
+from escalations.criteria.evaluate import Engine
+from escalations.criteria.ticket import Ticket, make_ticket
+from escalations.model.framework import Framework
 
 from .conftest import FRAMEWORK, Result
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalations.model import Framework
+from escalations.model.framework import Framework
 
 from .fault_matrix import RETRIED_LATER, Fault, Write, cases, run_case
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from escalations.filenames import escape_name, name_defect
-from escalations.load import load_framework
-from escalations.model import Framework
-from escalations.synthetic import write_tickets
+from escalations.model.filenames import escape_name, name_defect
+from escalations.model.framework import Framework
+from escalations.model.load import load_framework
+from escalations.tickets.synthetic import write_tickets
 
 from .conftest import FRAMEWORK, Result
 

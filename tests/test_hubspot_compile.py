@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from escalations.export import placeholder_owners, write_rendering
-from escalations.hubspot.compile import Compiled, Owner, Settings, compile_framework
-from escalations.model import Framework
+from escalations.model.framework import Framework
+from escalations.publish.hubspot.compile import Compiled, Owner, Settings, compile_framework
+from escalations.review.rendering import placeholder_owners, write_rendering
 
 from .conftest import FRAMEWORK, Result
 

@@ -15,13 +15,13 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from escalations.conditions import Leaf
-from escalations.hubspot.compile import Compiled, Owner, Settings, compile_framework
-from escalations.hubspot.filters import leaf_filter
-from escalations.hubspot.target import Portal, apply_portal, plan_portal
-from escalations.model import Field, Framework
-from escalations.sandbox.hubspot import ROUTES, HubSpotEmulator
-from escalations.targets import _hubspot
+from escalations.criteria.conditions import Leaf
+from escalations.model.framework import Field, Framework
+from escalations.publish.hubspot.compile import Compiled, Owner, Settings, compile_framework
+from escalations.publish.hubspot.filters import leaf_filter
+from escalations.publish.hubspot.target import Portal, apply_portal, plan_portal
+from escalations.publish.targets import _hubspot
+from escalations.sandbox.hubspot.emulator import ROUTES, HubSpotEmulator
 
 from .conftest import FRAMEWORK, ROOT, Result
 

@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 
 from escalations.errors import EscalationsError
-from escalations.hubspot.compile import Settings, compile_framework
-from escalations.hubspot.http import Caller
-from escalations.hubspot.portal import Portal
-from escalations.hubspot.target import apply_portal, option_problems, plan_portal
-from escalations.model import Framework
-from escalations.plan import PENDING
-from escalations.sandbox.hubspot import HubSpotEmulator
-from escalations.targets import _hubspot
+from escalations.model.framework import Framework
+from escalations.publish.hubspot.compile import Settings, compile_framework
+from escalations.publish.hubspot.http import Caller
+from escalations.publish.hubspot.portal import Portal
+from escalations.publish.hubspot.target import apply_portal, option_problems, plan_portal
+from escalations.publish.plan import PENDING
+from escalations.publish.targets import _hubspot
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
 
 TOKEN = "hubspot-test-token"
 
@@ -275,7 +275,7 @@ def test_a_flow_deleted_in_hubspot_is_created_again(portal: Portal, framework: F
 def test_a_real_target_needs_hubspot_access_token(
     framework: Framework, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from escalations.targets import HubSpotSettings, Target, hubspot_session
+    from escalations.publish.targets import HubSpotSettings, Target, hubspot_session
 
     monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
     target = Target("production", "", False, None, HubSpotSettings("esc_", None, None))

@@ -16,14 +16,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from escalations.evaluate import Engine, level_at
-from escalations.hubspot.compile import Owner, Settings, compile_framework
-from escalations.hubspot.portal import Portal
-from escalations.hubspot.target import apply_portal, plan_portal
-from escalations.model import Framework
-from escalations.sandbox.hubspot import HubSpotEmulator
-from escalations.targets import _hubspot
-from escalations.tickets import make_ticket
+from escalations.criteria.evaluate import Engine, level_at
+from escalations.criteria.ticket import make_ticket
+from escalations.model.framework import Framework
+from escalations.publish.hubspot.compile import Owner, Settings, compile_framework
+from escalations.publish.hubspot.portal import Portal
+from escalations.publish.hubspot.target import apply_portal, plan_portal
+from escalations.publish.targets import _hubspot
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
 
 TOKEN = "differential"
 WORDS = ["Export fails", "Please speak to a manager", "chargeback on our card", "formal complaint",

@@ -14,7 +14,7 @@ from hubspot.crm.properties import ApiException as PropertiesError
 from hubspot.crm.properties import PropertyCreate, PropertyGroupCreate, PropertyUpdate
 from hubspot.crm.tickets import PublicObjectSearchRequest, SimplePublicObjectInputForCreate
 
-from escalations.sandbox.hubspot import HubSpotEmulator
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
 
 
 def make_client(hub: HubSpotEmulator, token: str | None = None) -> HubSpot:

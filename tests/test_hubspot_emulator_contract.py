@@ -15,7 +15,7 @@ from hubspot.crm.properties import ApiException as PropertiesError
 from hubspot.crm.tickets import ApiException as TicketsError
 from hubspot.crm.tickets import PublicObjectSearchRequest
 
-from escalations.sandbox.hubspot import HubSpotEmulator
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
 from tests.test_hubspot_emulator import error_body, flows, make_client
 
 Body = dict[str, Any]

@@ -11,8 +11,8 @@ import pytest
 from hubspot import HubSpot
 from hubspot.crm.tickets import SimplePublicObjectInput
 
-from escalations.sandbox.hubspot import HubSpotEmulator
-from escalations.sandbox.hubspot_filters import matches_branch, matches_filter
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
+from escalations.sandbox.hubspot.filters import matches_branch, matches_filter
 from tests.test_hubspot_emulator import create_ticket, enum_filter, flows, make_client, prop
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

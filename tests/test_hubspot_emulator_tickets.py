@@ -15,7 +15,7 @@ from hubspot.crm.tickets import ApiException as TicketsError
 from hubspot.crm.tickets import SimplePublicObjectInput
 from urllib3.util.retry import Retry
 
-from escalations.sandbox.hubspot import HubSpotEmulator
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
 from tests.test_hubspot_emulator import (
     client,
     create_ticket,

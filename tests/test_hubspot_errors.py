@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from escalations.errors import EscalationsError
-from escalations.hubspot.compile import Settings, compile_framework
-from escalations.hubspot.http import Caller, RemoteValueError
-from escalations.hubspot.portal import Portal
-from escalations.hubspot.target import apply_portal, plan_portal
-from escalations.model import Framework
-from escalations.plan import PENDING
-from escalations.sandbox.hubspot import HubSpotEmulator
-from escalations.targets import _hubspot, sandbox_lock
+from escalations.model.framework import Framework
+from escalations.publish.hubspot.compile import Settings, compile_framework
+from escalations.publish.hubspot.http import Caller, RemoteValueError
+from escalations.publish.hubspot.portal import Portal
+from escalations.publish.hubspot.target import apply_portal, plan_portal
+from escalations.publish.plan import PENDING
+from escalations.publish.targets import _hubspot, sandbox_lock
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
 from tests.conftest import FRAMEWORK, Result
 
 TOKEN = "hubspot-test-token"

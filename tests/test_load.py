@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from escalations.load import MAX_BYTES, load_document
+from escalations.model.load import MAX_BYTES, load_document
 
 from .conftest import Result
 

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from notion_client import APIResponseError, Client
 
-from escalations.sandbox.notion import NotionEmulator
+from escalations.sandbox.notion.emulator import NotionEmulator
 
 CASSETTES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "notion-cassettes"
 

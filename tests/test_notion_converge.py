@@ -14,13 +14,13 @@ import pytest
 from notion_client import Client
 
 from escalations.errors import EscalationsError
-from escalations.model import Framework
-from escalations.notion.blocks import canonical
-from escalations.notion.changes import Observed, desired_pages, plan_changes
-from escalations.notion.http import Transport
-from escalations.notion.target import Handbook, apply_changes
-from escalations.plan import Change, Plan, render_text
-from escalations.sandbox.notion import NotionEmulator
+from escalations.model.framework import Framework
+from escalations.publish.notion.blocks import canonical
+from escalations.publish.notion.changes import Observed, desired_pages, plan_changes
+from escalations.publish.notion.http import Transport
+from escalations.publish.notion.target import Handbook, apply_changes
+from escalations.publish.plan import Change, Plan, render_text
+from escalations.sandbox.notion.emulator import NotionEmulator
 
 from .conftest import FRAMEWORK, Result
 

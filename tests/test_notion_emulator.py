@@ -18,7 +18,7 @@ from notion_client import APIResponseError, Client
 from notion_client.errors import RequestTimeoutError, UnknownHTTPResponseError
 from notion_client.helpers import collect_paginated_api
 
-from escalations.sandbox.notion import NotionEmulator
+from escalations.sandbox.notion.emulator import NotionEmulator
 
 
 def text(content: str, **annotations: Any) -> dict[str, Any]:

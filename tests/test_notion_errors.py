@@ -10,8 +10,8 @@ import httpx
 import pytest
 from notion_client import Client
 
-from escalations.notion.http import Transport
-from escalations.sandbox.notion import NotionEmulator
+from escalations.publish.notion.http import Transport
+from escalations.sandbox.notion.emulator import NotionEmulator
 
 from .conftest import FRAMEWORK, Result
 

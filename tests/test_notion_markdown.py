@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escalations.notion.languages import NOTION_LANGUAGES
-from escalations.notion.markdown import rich_text, to_blocks, to_text
+from escalations.publish.notion.languages import NOTION_LANGUAGES
+from escalations.publish.notion.markdown import rich_text, to_blocks, to_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = sorted((ROOT / "framework").rglob("*.md"))

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from notion_client import Client
 
-from escalations.model import Framework
-from escalations.notion.changes import Observed, desired_pages, plan_changes
-from escalations.notion.http import Transport
-from escalations.notion.markdown import to_text
-from escalations.notion.target import Handbook, apply_changes
-from escalations.plan import PENDING
-from escalations.sandbox.notion import NotionEmulator
+from escalations.model.framework import Framework
+from escalations.publish.notion.changes import Observed, desired_pages, plan_changes
+from escalations.publish.notion.http import Transport
+from escalations.publish.notion.markdown import to_text
+from escalations.publish.notion.target import Handbook, apply_changes
+from escalations.publish.plan import PENDING
+from escalations.sandbox.notion.emulator import NotionEmulator
 
 from .conftest import FRAMEWORK, Result
 

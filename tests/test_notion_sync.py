@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from notion_client import Client
 
-from escalations.notion.blocks import canonical
-from escalations.notion.http import Transport
-from escalations.notion.markdown import to_blocks, to_text
-from escalations.notion.target import Handbook
-from escalations.sandbox.notion import NotionEmulator
+from escalations.publish.notion.blocks import canonical
+from escalations.publish.notion.http import Transport
+from escalations.publish.notion.markdown import to_blocks, to_text
+from escalations.publish.notion.target import Handbook
+from escalations.sandbox.notion.emulator import NotionEmulator
 
 from .conftest import FRAMEWORK
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalations.load import Document, load_framework
-from escalations.schema import check_document, fast_validators, validators
+from escalations.model.load import Document, load_framework
+from escalations.model.schema import check_document, fast_validators, validators
 
 from .conftest import FRAMEWORK
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from escalations.evaluate import Engine
-from escalations.model import Framework
-from escalations.synthetic import write_tickets
-from escalations.tickets_file import connect, iter_tickets, load_tickets
-from escalations.validate import validate_framework
+from escalations.criteria.evaluate import Engine
+from escalations.model.framework import Framework
+from escalations.model.validate import validate_framework
+from escalations.tickets.exports import connect, iter_tickets, load_tickets
+from escalations.tickets.synthetic import write_tickets
 
 from .conftest import FRAMEWORK, Result
 

@@ -14,27 +14,28 @@ import typer
 from notion_client import APIResponseError
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
-from escalations import __version__, testing
-from escalations import diff as changes
-from escalations import plan as plans
-from escalations import simulate as simulation
-from escalations.diff import diff_frameworks
-from escalations.durations import parse_datetime
+from escalations import __version__
+from escalations.criteria import cases as testing
+from escalations.criteria.cases import run_cases
+from escalations.criteria.explain import explain_case
 from escalations.errors import EscalationsError
-from escalations.explain import explain_case
-from escalations.export import write_preview, write_rendering
-from escalations.model import Framework
-from escalations.plan import Plan
-from escalations.problems import Severity, render_github, render_json, render_text
-from escalations.publish import Publication, publication
-from escalations.revision import default_base, framework_at, temporary_directory
-from escalations.simulate import compile_sql
-from escalations.simulate import simulate as run_simulation
-from escalations.synthetic import write_tickets
-from escalations.targets import choose, load_targets
-from escalations.testing import run_cases
-from escalations.tickets_file import connect, load_tickets
-from escalations.validate import validate_framework
+from escalations.model.durations import parse_datetime
+from escalations.model.framework import Framework
+from escalations.model.problems import Severity, render_github, render_json, render_text
+from escalations.model.revision import default_base, framework_at, temporary_directory
+from escalations.model.validate import validate_framework
+from escalations.publish import plan as plans
+from escalations.publish.plan import Plan
+from escalations.publish.publication import Publication, publication
+from escalations.publish.targets import choose, load_targets
+from escalations.review import diff as changes
+from escalations.review.diff import diff_frameworks
+from escalations.review.rendering import write_preview, write_rendering
+from escalations.tickets import simulate as simulation
+from escalations.tickets.exports import connect, load_tickets
+from escalations.tickets.simulate import compile_sql
+from escalations.tickets.simulate import simulate as run_simulation
+from escalations.tickets.synthetic import write_tickets
 
 app = typer.Typer(
     name="escalations",

@@ -1,1 +1,2 @@
-"""Local emulators of the remote services the project publishes to (Notion), for tests and demos."""
+"""Local emulators of Notion and HubSpot (one subpackage each), sharing one loopback HTTP server,
+one SQLite store base and one fault vocabulary."""

@@ -1,0 +1,1 @@
+"""The condition language, business time, local and SQL evaluation, test cases, explanations."""

@@ -1,0 +1,294 @@
+"""The criteria compiled to SQL: the same meaning as the engine, for millions of tickets.
+
+The query reads a relation `tickets` with a `ticket_id` column and one typed column per
+catalog field (named by the field id) and returns one row per ticket: the trigger that
+escalated it and when, or NULLs. Business-hour waits use a `spans` relation of the open
+intervals of each calendar, emitted as VALUES, so the SQL runs unchanged elsewhere.
+
+SQL used: CTEs, VALUES, CASE, COALESCE, LEAST, LEFT JOIN with range conditions,
+EXTRACT(EPOCH FROM interval), number * INTERVAL '1' SECOND, CAST(... AS TIMESTAMPTZ),
+LIKE ... ESCAPE, position(... IN ...) and lower(). The tests run it on DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from escalations.criteria.calendars import open_intervals_of_day, open_time_of
+from escalations.criteria.conditions import Condition, Leaf
+from escalations.criteria.ticket import created_field
+from escalations.model.framework import Calendar, Duration, Field, Framework, Trigger
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(float(value))
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def timestamp(moment: datetime) -> str:
+    return f"CAST({literal(moment.isoformat())} AS TIMESTAMPTZ)"
+
+
+def _like(prefix: str, suffix: str, text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return literal(f"{prefix}{escaped}{suffix}")
+
+
+class Compiler:
+    """Compiles one framework's enabled triggers for an evaluation time."""
+
+    def __init__(self, framework: Framework) -> None:
+        self.framework = framework
+        self.fields = {f.id: f for f in framework.fields}
+        self.calendars = {c.id: c for c in framework.calendars}
+        self.triggers = [t for t in framework.triggers if t.enabled]
+        self.created = created_field(framework)
+
+    # -- conditions ------------------------------------------------------------------------
+
+    def column(self, field: Field, moment: str) -> str:
+        """A field's value as known at `moment`: event times after it are not yet known."""
+        column = quote(field.id)
+        return f"(CASE WHEN {column} <= {moment} THEN {column} END)" if field.event_time else column
+
+    def leaf(self, leaf: Leaf, moment: str) -> str:
+        field = self.fields[leaf.field]
+        value = self.column(field, moment)
+        if leaf.op == "is_known":
+            return f"({value} IS NOT NULL)"
+        if leaf.op == "is_unknown":
+            return f"({value} IS NULL)"
+        return f"COALESCE({self._test(field, leaf, value)}, FALSE)"
+
+    def _test(self, field: Field, leaf: Leaf, value: str) -> str:
+        op = leaf.op
+        values = leaf.value if isinstance(leaf.value, tuple | list) else (leaf.value,)
+        if field.type == "string":
+            text = f"lower({value})"
+            lowered = [str(v).lower() for v in values]
+            listed = ", ".join(literal(v) for v in lowered)
+            tests = {
+                "eq": f"{text} IN ({listed})",
+                "in": f"{text} IN ({listed})",
+                "neq": f"{text} NOT IN ({listed})",
+                "not_in": f"{text} NOT IN ({listed})",
+                "contains": _any(f"position({literal(v)} IN {text}) > 0" for v in lowered),
+                "starts_with": _any(
+                    f"{text} LIKE {_like('', '%', v)} ESCAPE '\\'" for v in lowered
+                ),
+                "ends_with": _any(f"{text} LIKE {_like('%', '', v)} ESCAPE '\\'" for v in lowered),
+            }
+            if op == "not_contains":
+                return f"(NOT {tests['contains']})"
+            return f"({tests[op]})"
+        if field.type == "number":
+            symbol = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+            return f"({value} {symbol} {literal(float(values[0]))})"
+        if field.type == "datetime":
+            symbol = "<" if op == "before" else ">"
+            return f"({value} {symbol} CAST({literal(values[0])} AS TIMESTAMPTZ))"
+        listed = ", ".join(literal(v) for v in values)
+        negate = "NOT " if op in ("neq", "not_in") else ""
+        return f"({value} {negate}IN ({listed}))"
+
+    def condition(self, condition: Condition, moment: str) -> str:
+        groups = [
+            "(" + " AND ".join(self.leaf(leaf, moment) for leaf in group) + ")"
+            for group in condition.groups
+        ]
+        return "(" + " OR ".join(groups) + ")"
+
+    # -- triggers --------------------------------------------------------------------------
+
+    def enrollment(self, trigger: Trigger, as_of: str) -> str:
+        """When `when` first held: at creation, or when an event time it reads became known
+        (other event times cannot change its outcome)."""
+        created = quote(self.created or "created_at")
+        candidates = [
+            f"CASE WHEN {created} <= {as_of} AND {self.condition(trigger.when, created)} "
+            f"THEN {created} END"
+        ]
+        read = {leaf.field for leaf in trigger.when.leaves()}
+        for field in self.fields.values():
+            if field.event_time and field.type == "datetime" and field.id in read:
+                moment = quote(field.id)
+                candidates.append(
+                    f"CASE WHEN {moment} >= {created} AND {moment} <= {as_of} AND "
+                    f"{self.condition(trigger.when, moment)} THEN {moment} END"
+                )
+        return _least(candidates)
+
+    def business_calendars(self) -> set[str]:
+        return {
+            t.after.duration.calendar
+            for t in self.triggers
+            if t.after and t.after.duration.clock == "business"
+        }
+
+    def query(self, as_of: datetime, spans: list[Span]) -> str:
+        """The whole query: one row per ticket with its escalating trigger and time."""
+        moment = timestamp(as_of)
+        ctes = [f"spans(calendar, span_start, next_start, cum, cum_end) AS ({_values(spans)})"]
+        selects = ", ".join(
+            f"{self.enrollment(t, moment)} AS {quote('e_' + t.id)}" for t in self.triggers
+        )
+        ctes.append(f"enrolled AS (SELECT t.*, {selects} FROM tickets t)")
+        source = "enrolled"
+        for trigger in self.triggers:
+            if trigger.after is None:
+                continue
+            step = quote("d_" + trigger.id)
+            due = self._due_step(trigger, source)
+            ctes.append(f"{step} AS ({due})")
+            source = step
+        fired = ", ".join(f"{self.fired(t, moment)} AS {quote('f_' + t.id)}" for t in self.triggers)
+        ctes.append(f"fired AS (SELECT ticket_id, {fired} FROM {source})")
+        first = _least([quote("f_" + t.id) for t in self.triggers])
+        which = " ".join(
+            f"WHEN {quote('f_' + t.id)} = escalated_at THEN {literal(t.id)}" for t in self.triggers
+        )
+        return (
+            "WITH " + ",\n".join(ctes) + "\n"
+            f"SELECT ticket_id, escalated_at, CASE {which} END AS trigger\n"
+            f"FROM (SELECT *, {first} AS escalated_at FROM fired) AS winners"
+        )
+
+    def _due_step(self, trigger: Trigger, source: str) -> str:
+        assert trigger.after is not None
+        duration = trigger.after.duration
+        enrolled = quote("e_" + trigger.id)
+        name = quote("due_" + trigger.id)
+        if duration.clock == "calendar":
+            seconds = int(duration.value.total_seconds())
+            return f"SELECT *, {enrolled} + INTERVAL '{seconds}' SECOND AS {name} FROM {source}"
+        calendar = self.calendars[duration.calendar]
+        amount = open_time_of(duration, calendar).total_seconds()
+        if amount == 0:
+            return f"SELECT *, {enrolled} AS {name} FROM {source}"
+        cal = literal(calendar.id)
+        # Open seconds from the start of span a (where the wait starts) to the wait's start;
+        # small numbers, so the due time keeps the timestamps' precision.
+        offset = f"LEAST(EXTRACT(EPOCH FROM (x.{enrolled} - a.span_start)), a.cum_end - a.cum)"
+        target = f"(a.cum + {offset} + {amount!r})"
+        return (
+            f"SELECT x.*, b.span_start + ((a.cum - b.cum) + {offset} + {amount!r}) "
+            f"* INTERVAL '1' SECOND AS {name} "
+            f"FROM {source} x "
+            f"LEFT JOIN spans a ON a.calendar = {cal} AND a.span_start <= x.{enrolled} "
+            f"AND x.{enrolled} < a.next_start "
+            f"LEFT JOIN spans b ON b.calendar = {cal} AND b.cum < {target} "
+            f"AND {target} <= b.cum_end"
+        )
+
+    def fired(self, trigger: Trigger, as_of: str) -> str:
+        enrolled = quote("e_" + trigger.id)
+        if trigger.after is None or trigger.still is None:
+            return enrolled
+        due = quote("due_" + trigger.id)
+        still = self.condition(trigger.still, due)
+        return f"CASE WHEN {due} <= {as_of} AND {still} THEN {due} END"
+
+    def query_for(self, as_of: datetime, first_created: datetime) -> str:
+        """The query for tickets created from `first_created` on, evaluated at `as_of`."""
+        start = min(first_created, as_of).date() - timedelta(days=1)
+        return self.query(as_of, self.spans(start, as_of.date() + timedelta(days=1)))
+
+    def header(self, as_of: datetime) -> str:
+        """SQL comments that say what the query reads and returns."""
+        framework = self.framework
+        lines = [
+            f"-- escalations: the criteria of {framework.id} {framework.version}, "
+            f"evaluated as of {as_of.isoformat()}",
+            "-- Reads a relation named tickets: ticket_id, and one column per catalog field:",
+        ]
+        for field in framework.fields:
+            sql_type = SQL_TYPES[field.type]
+            options = f" (one of: {', '.join(o.value for o in field.options)})"
+            lines.append(f"--   {quote(field.id)} {sql_type}{options if field.options else ''}")
+        lines.append(
+            "-- Returns one row per ticket: ticket_id, escalated_at (NULL when not escalated), "
+            "trigger."
+        )
+        return "\n".join(lines) + "\n"
+
+    def spans(self, start: date, end: date) -> list[Span]:
+        """Open intervals of every calendar a business wait uses, from `start` to `end`, with
+        the open seconds before each (cum) and up to its end (cum_end)."""
+        rows: list[Span] = []
+        for calendar_id in sorted(self.business_calendars()):
+            rows.extend(_calendar_spans(self.calendars[calendar_id], start, end))
+        return rows
+
+
+Span = tuple[str, datetime, datetime, float, float]
+"""A calendar's open interval: calendar id, start, start of the next interval (the end of
+time for the last), open seconds before it (cum) and up to its end (cum_end)."""
+
+SQL_TYPES = {
+    "string": "VARCHAR",
+    "number": "DOUBLE",
+    "bool": "BOOLEAN",
+    "enumeration": "VARCHAR",
+    "datetime": "TIMESTAMPTZ",
+    "owner": "VARCHAR",
+}
+"""The column type of each field type in the `tickets` relation."""
+
+_BEGINNING_OF_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+_END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _calendar_spans(calendar: Calendar, start: date, end: date) -> Iterator[Span]:
+    intervals = [
+        span
+        for offset in range((end - start).days + 1)
+        for span in open_intervals_of_day(calendar, start + timedelta(days=offset))
+    ]
+    if intervals:
+        # A closed stretch from the beginning of time, so that a wait starting before the
+        # first open interval starts counting at its opening.
+        yield calendar.id, _BEGINNING_OF_TIME, intervals[0][0], 0.0, 0.0
+    cum = 0.0
+    for i, (begin, finish) in enumerate(intervals):
+        following = intervals[i + 1][0] if i + 1 < len(intervals) else _END_OF_TIME
+        length = (finish - begin).total_seconds()
+        yield calendar.id, begin, following, cum, cum + length
+        cum += length
+
+
+def _values(rows: list[Span]) -> str:
+    if not rows:
+        return (
+            "SELECT CAST(NULL AS VARCHAR), CAST(NULL AS TIMESTAMPTZ), CAST(NULL AS TIMESTAMPTZ), "
+            "0.0, 0.0 WHERE FALSE"
+        )
+    body = ",\n  ".join(
+        f"({literal(c)}, {timestamp(s)}, {timestamp(n)}, {a!r}, {b!r})" for c, s, n, a, b in rows
+    )
+    return f"VALUES\n  {body}"
+
+
+def _any(tests: Iterator[str]) -> str:
+    return "(" + " OR ".join(tests) + ")"
+
+
+def _least(items: list[str]) -> str:
+    if not items:
+        return "CAST(NULL AS TIMESTAMPTZ)"
+    return items[0] if len(items) == 1 else "LEAST(" + ", ".join(items) + ")"
+
+
+def wait_seconds(duration: Duration, calendars: dict[str, Calendar]) -> float:
+    """How many seconds of its clock a wait asks for (open seconds on a business clock)."""
+    if duration.clock == "calendar":
+        return duration.value.total_seconds()
+    return open_time_of(duration, calendars[duration.calendar]).total_seconds()

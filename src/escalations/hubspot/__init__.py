@@ -1,1 +1,0 @@
-"""Compile the framework into HubSpot ticket properties and workflows."""

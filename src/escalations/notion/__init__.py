@@ -1,1 +1,0 @@
-"""Publishing the framework to Notion: Markdown to block requests and back to comparable text."""

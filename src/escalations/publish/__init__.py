@@ -1,0 +1,1 @@
+"""Desired state to the remotes: plans, targets, and one subpackage per remote (Notion, HubSpot)."""

@@ -1,0 +1,1 @@
+"""The framework compiled to HubSpot ticket properties and workflows, and deployed to a portal."""

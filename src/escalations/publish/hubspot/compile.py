@@ -1,0 +1,295 @@
+"""The framework compiled to HubSpot: a property group, ticket properties, a flow per trigger."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from escalations.criteria import describe
+from escalations.criteria.calendars import business_week, open_time_of
+from escalations.model.framework import Duration, Framework, Level, Trigger
+from escalations.publish.hubspot import shapes
+from escalations.publish.hubspot.filters import filter_branch
+
+KEY_TAG = "[esc:{id}]"
+"""Flows are found again by this tag in their name: no state file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    owner_id: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    prefix: str = "esc_"
+    slack_action_type: str | None = None
+    """The portal's Slack integration action type id, when the Slack app is installed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    group: dict[str, Any]
+    properties: tuple[dict[str, Any], ...]
+    flows: dict[str, dict[str, Any]]
+    """Trigger id -> the create-request body of its flow."""
+    catalog: tuple[dict[str, Any], ...] = ()
+    """Custom properties the field catalog reads (custom: true): created when the portal lacks
+    them, never changed when it has them."""
+    notes: tuple[str, ...] = ()
+    missing_owners: tuple[str, ...] = field(default=())
+    """People referenced by a path whose email is not a HubSpot owner."""
+
+
+def compile_framework(
+    framework: Framework, owners: Mapping[str, Owner], settings: Settings
+) -> Compiled:
+    """Everything HubSpot needs; `owners` maps emails to HubSpot owners."""
+    builder = _Builder(framework, owners, settings)
+    flows = {t.id: builder.flow(t) for t in framework.triggers if t.enabled}
+    return Compiled(
+        shapes.property_group(f"{settings.prefix}escalation", "Escalation"),
+        tuple(_properties(framework, settings)),
+        flows,
+        tuple(_catalog(framework, settings)),
+        tuple(sorted(set(builder.notes))),
+        tuple(sorted(set(builder.missing))),
+    )
+
+
+def _properties(framework: Framework, settings: Settings) -> list[dict[str, Any]]:
+    p = settings.prefix
+    group = f"{p}escalation"
+
+    def options(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        return [shapes.option(value, label, i) for i, (value, label) in enumerate(pairs)]
+
+    triggers = [(t.id, t.name) for t in framework.triggers]
+    types = [(b.type, b.name) for b in framework.playbooks]
+    tiers = [(t.id, t.name) for t in framework.tiers]
+    causes = [(c.id, c.name) for c in framework.root_causes]
+    status = [("open", "Open"), ("acknowledged", "Acknowledged"), ("resolved", "Resolved")]
+    prop = shapes.property_definition
+    return [
+        prop(f"{p}escalated", "Escalated", "bool", group, "The ticket is escalated.",
+             options([("true", "Yes"), ("false", "No")])),
+        prop(f"{p}trigger", "Escalation trigger", "enumeration", group,
+             "The trigger that escalated the ticket.", options(triggers)),
+        prop(f"{p}type", "Escalation type", "enumeration", group,
+             "The escalation type; its playbook says how to resolve it.", options(types)),
+        prop(f"{p}tier", "Escalation tier", "enumeration", group,
+             "The escalation tier and its response targets.", options(tiers)),
+        prop(f"{p}level", "Escalation level", "number", group,
+             "The level of the escalation path the ticket has reached (1 is the first)."),
+        prop(f"{p}status", "Escalation status", "enumeration", group,
+             "Open until the owner acknowledges it; resolved when done.", options(status)),
+        prop(f"{p}owner", "Escalation owner", "enumeration", group,
+             "Who is accountable at the current level.", owner_picker=True),
+        prop(f"{p}escalated_at", "Escalated at", "datetime", group, "When the ticket escalated."),
+        prop(f"{p}response_due_at", "Response due at", "datetime", group,
+             "When the current level must respond, in business time."),
+        prop(f"{p}acknowledged_at", "Acknowledged at", "datetime", group,
+             "When the owner acknowledged the escalation."),
+        prop(f"{p}resolved_at", "Resolved at", "datetime", group, "When it was resolved."),
+        prop(f"{p}root_cause", "Escalation root cause", "enumeration", group,
+             "The root cause found in the escalation review.", options(causes)),
+        prop(f"{p}framework_version", "Framework version", "string", group,
+             "The version of the escalation framework that escalated the ticket."),
+    ]  # fmt: skip
+
+
+def _catalog(framework: Framework, settings: Settings) -> list[dict[str, Any]]:
+    """The catalog's custom fields as property definitions (owner fields are HubSpot's own)."""
+    properties = []
+    for item in framework.fields:
+        if not item.custom or item.type not in shapes.FIELD_TYPES:
+            continue
+        options = [shapes.option(o.hubspot, o.label, i) for i, o in enumerate(item.options)]
+        if item.type == "bool":
+            options = [shapes.option("true", "Yes", 0), shapes.option("false", "No", 1)]
+        group = f"{settings.prefix}escalation"
+        description = item.description or item.label
+        listed = options if item.type in ("enumeration", "bool") else None
+        properties.append(
+            shapes.property_definition(
+                item.hubspot_property, item.label, item.type, group, description, listed
+            )
+        )
+    return properties
+
+
+class _Builder:
+    """Builds the flows; collects what HubSpot can only approximate and the missing owners."""
+
+    def __init__(
+        self, framework: Framework, owners: Mapping[str, Owner], settings: Settings
+    ) -> None:
+        self.framework = framework
+        self.owners = owners
+        self.settings = settings
+        self.notes: list[str] = []
+        self.missing: list[str] = []
+
+    def owner(self, reference: str) -> Owner:
+        """The HubSpot owner of a person, or of a team's lead."""
+        kind, _, key = reference.partition(":")
+        person = self.framework.person(
+            self.framework.team(key).lead.partition(":")[2] if kind == "team" else key
+        )
+        found = self.owners.get(person.email.lower())
+        if found is None:
+            self.missing.append(
+                f"{person.id} <{person.email}> ({person.source}) is not a HubSpot owner; add "
+                "them as a user in HubSpot or fix their email in people.yaml"
+            )
+            return Owner(f"<owner of {person.email}>", f"<user of {person.email}>")
+        return found
+
+    def minutes(self, duration: Duration, what: str) -> int:
+        if duration.clock == "calendar":
+            return max(1, int(duration.value.total_seconds() // 60))
+        calendar = self.framework.calendar(duration.calendar)
+        minutes = max(1, int(open_time_of(duration, calendar).total_seconds() // 60))
+        if business_week(calendar) >= timedelta(days=7):
+            return minutes  # open around the clock: business time is calendar time
+        self.notes.append(
+            f"{what} waits {describe.duration(duration, self.framework)}; HubSpot delays count "
+            f"calendar time, so it is compiled as {minutes} minutes (nights, weekends and "
+            "holidays count too: outside business hours it moves on earlier)"
+        )
+        return minutes
+
+    def flow(self, trigger: Trigger) -> dict[str, Any]:
+        actions: list[dict[str, Any]] = []
+        p = self.settings.prefix
+
+        def next_id() -> str:
+            return str(len(actions) + 2)
+
+        def add(action: dict[str, Any]) -> None:
+            actions.append(action)
+
+        def owner_id(reference: str) -> str:
+            return self.owner(reference).owner_id
+
+        # First match wins: a ticket another trigger escalated first is left alone. Each
+        # check comes right before the escalation, after any wait.
+        guard = shapes.property_filter(
+            f"{p}escalated", shapes.operation("ALL_PROPERTY", "IS_UNKNOWN")
+        )
+        if trigger.after is not None and trigger.still is not None:
+            wait = self.minutes(trigger.after.duration, f"trigger {trigger.id}")
+            add(shapes.delay("1", wait, "2"))
+            still = _guarded(filter_branch(trigger.still, self.framework, owner_id), guard)
+            add(shapes.list_branch("2", "Still, and not escalated yet", still, "3"))
+        else:
+            add(shapes.list_branch("1", "Not escalated yet", shapes.or_of_ands([[guard]]), "2"))
+        path = self.framework.path(trigger.path)
+        first = path.levels[0]
+        owner = self.owner(first.owner)
+        values = [
+            (f"{p}escalated", shapes.static("true")),
+            (f"{p}trigger", shapes.static(trigger.id)),
+            (f"{p}type", shapes.static(trigger.escalation_type)),
+            (f"{p}tier", shapes.static(trigger.tier)),
+            (f"{p}level", shapes.static("1")),
+            (f"{p}status", shapes.static("open")),
+            (f"{p}escalated_at", shapes.now()),
+            (f"{p}framework_version", shapes.static(self.framework.version)),
+            (f"{p}owner", shapes.static(owner.owner_id)),
+            ("hubspot_owner_id", shapes.static(owner.owner_id)),
+        ]
+        for prop, value in values:
+            add(shapes.set_property(str(len(actions) + 1), prop, value, next_id()))
+        self._notify(trigger, first, 1, actions)
+        number = 1
+        levels = self.framework.escalation_levels(path.id)
+        for current, following in zip(levels, [*levels[1:], None], strict=True):
+            if current.move_on is None or following is None:
+                break
+            wait = self.minutes(current.move_on.after, f"level {current.id} of {trigger.id}")
+            add(shapes.delay(str(len(actions) + 1), wait, next_id()))
+            branch = self._still_open(current.move_on.condition)
+            add(shapes.list_branch(str(len(actions) + 1), "Not done", branch, next_id()))
+            number += 1
+            new_owner = self.owner(following.owner)
+            for prop, value in [
+                (f"{p}level", shapes.static(str(number))),
+                (f"{p}owner", shapes.static(new_owner.owner_id)),
+                ("hubspot_owner_id", shapes.static(new_owner.owner_id)),
+            ]:
+                add(shapes.set_property(str(len(actions) + 1), prop, value, next_id()))
+            self._notify(trigger, following, number, actions)
+        actions[-1].pop("connection", None)
+        start = "1"
+        condition = _guarded(filter_branch(trigger.when, self.framework, owner_id), guard)
+        description = (
+            f"{trigger.description} Compiled by escalations from framework/{trigger.source.name}."
+        )
+        return shapes.flow(
+            f"{trigger.name} {KEY_TAG.format(id=trigger.id)}",
+            description,
+            start,
+            actions,
+            condition,
+        )
+
+    def _notify(
+        self, trigger: Trigger, level: Level, number: int, actions: list[dict[str, Any]]
+    ) -> None:
+        subject = f"Escalation: {trigger.name} (level {number})"
+        body = f"You own this escalation at level {number}: {level.name}."
+        for notify in level.notify:
+            target = level.owner if notify.to == "owner" else notify.to
+            if "hubspot" in notify.via and not target.startswith("#"):
+                user = self.owner(target).user_id
+                action_id = str(len(actions) + 1)
+                actions.append(
+                    shapes.in_app_notification(
+                        action_id, [user], subject, body, str(len(actions) + 2)
+                    )
+                )
+            if "slack" in notify.via and self.settings.slack_action_type:
+                message = f"{subject}: {{{{ enrolled_object.subject }}}}"
+                action_id = str(len(actions) + 1)
+                actions.append(shapes.slack_notification(
+                    action_id, self.settings.slack_action_type, self._channel(target), message,
+                    str(len(actions) + 2)))  # fmt: skip
+            if "email" in notify.via:
+                self.notes.append("email notifications are not compiled (action 0-8 is unverified)")
+        if not self.settings.slack_action_type and any("slack" in n.via for n in level.notify):
+            self.notes.append(
+                "Slack notifications are not compiled: set hubspot.slack_action_type in "
+                "sync/targets.yaml to the portal's Slack action type id"
+            )
+
+    def _channel(self, reference: str) -> str:
+        if reference.startswith("#"):
+            return reference
+        kind, _, key = reference.partition(":")
+        if kind == "team":
+            return self.framework.team(key).slack_channel
+        return self.framework.person(key).slack
+
+    def _still_open(self, condition: str) -> dict[str, Any]:
+        p = self.settings.prefix
+        if condition == "not_acknowledged":
+            operation = shapes.operation("ENUMERATION", "IS_ANY_OF", values=["open"])
+        else:
+            operation = shapes.operation("ENUMERATION", "IS_NONE_OF", values=["resolved"])
+            if condition == "target_breached":
+                self.notes.append(
+                    "'target_breached' moves on while the escalation is not resolved: HubSpot "
+                    "cannot compare the business-time due date in a branch"
+                )
+        return shapes.or_of_ands([[shapes.property_filter(f"{p}status", operation)]])
+
+
+def _guarded(branch: dict[str, Any], guard: dict[str, Any]) -> dict[str, Any]:
+    """The branch with `guard` added to every AND group."""
+    for group in branch["filterBranches"]:
+        group["filters"].append(guard)
+    return branch

@@ -1,0 +1,1 @@
+"""The framework published to Notion: pages rendered as blocks, planned and synced by block."""

@@ -1,0 +1,1 @@
+"""For people reviewing a change: the semantic diff and the rendered previews."""

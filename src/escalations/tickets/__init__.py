@@ -1,0 +1,1 @@
+"""Ticket exports, synthetic tickets, and simulation of the criteria over them."""

@@ -1,0 +1,258 @@
+"""Ticket exports (CSV, JSON Lines, Parquet) read into DuckDB as typed catalog columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from escalations.criteria.sql import SQL_TYPES, literal, quote
+from escalations.criteria.ticket import Ticket, created_field
+from escalations.errors import EscalationsError
+from escalations.model.framework import Field, Framework
+
+ID_COLUMNS = ("ticket_id", "hs_object_id", "ticket id", "record id", "id")
+"""Column names (any case) that hold the ticket id, in order of preference."""
+
+SUFFIXES = {
+    ".csv": "csv",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".json": "json",
+    ".parquet": "parquet",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TicketTable:
+    """The `tickets` table of a connection: one typed column per catalog field."""
+
+    path: Path
+    rows: int
+    columns: dict[str, str]
+    """Catalog field id -> the file's column it was read from."""
+    ignored: tuple[str, ...]
+    missing: tuple[str, ...]
+    first_created: datetime
+    last_created: datetime
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+def load_tickets(
+    connection: duckdb.DuckDBPyConnection, path: Path, framework: Framework
+) -> TicketTable:
+    """Read a ticket export into the table `tickets`; a clear error for anything unreadable.
+
+    One pass types every value and flags the rows where a value does not fit its field;
+    only when a row is flagged is the file read again, to say which rows and why.
+    """
+    scan = _scan(connection, path)
+    fields = {f.id: f for f in framework.fields}
+    mapping, ignored, id_column = _map_columns(path, _columns(connection, path, scan), framework)
+    created = created_field(framework)
+    if created is None or created not in mapping:
+        names = _names(fields[created]) if created else ["createdate"]
+        raise EscalationsError(
+            f"{path}: no column tells when each ticket was created; add one named "
+            f"{' or '.join(repr(n) for n in names)}."
+        )
+    id_sql = f"CAST({quote(id_column)} AS VARCHAR)" if id_column else "CAST(NULL AS VARCHAR)"
+    typed = [f"{_typed(fields[name], _text(mapping[name]))} AS {quote(name)}" for name in mapping]
+    absent = [
+        f"CAST(NULL AS {SQL_TYPES[f.type]}) AS {quote(f.id)}"
+        for f in framework.fields
+        if f.id not in mapping
+    ]
+    bad = " OR ".join([*(_bad(fields[n], c) for n, c in mapping.items()), _empty(mapping[created])])
+    _run(
+        connection,
+        path,
+        f"CREATE OR REPLACE TABLE tickets AS SELECT {id_sql} AS ticket_id, "
+        f"{', '.join(typed + absent)}, ({bad}) AS _bad FROM {scan}",
+    )
+    if id_column is None:
+        connection.execute("UPDATE tickets SET ticket_id = CAST(rowid + 1 AS VARCHAR)")
+    rows, flagged, first, last = connection.execute(
+        f"SELECT count(*), bool_or(_bad), min({quote(created)}), max({quote(created)}) FROM tickets"
+    ).fetchone() or (0, False, None, None)
+    if not rows:
+        raise EscalationsError(f"{path}: the file holds no tickets.")
+    if flagged:
+        _explain_bad_values(connection, path, scan, fields, mapping, created)
+    return TicketTable(
+        path,
+        rows,
+        mapping,
+        tuple(ignored),
+        tuple(f.id for f in framework.fields if f.id not in mapping),
+        first,
+        last,
+    )
+
+
+def _run(connection: duckdb.DuckDBPyConnection, path: Path, sql: str) -> list[tuple[str, ...]]:
+    try:
+        return connection.execute(sql).fetchall()
+    except duckdb.Error as exc:
+        detail = str(exc).strip().splitlines()[0]
+        raise EscalationsError(f"{path}: cannot read the file: {detail}") from exc
+
+
+def _scan(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """The table function that reads the export, every column as text (Parquet as stored)."""
+    if not path.is_file():
+        raise EscalationsError(f"{path}: no such file.")
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise EscalationsError(
+            f"{path}: unknown file type '{path.suffix}'; use .csv, .jsonl (JSON Lines) or .parquet."
+        )
+    if path.stat().st_size == 0:
+        raise EscalationsError(f"{path}: the file is empty.")
+    source = literal(str(path))
+    if kind == "csv":
+        return f"read_csv({source}, header = true, all_varchar = true)"
+    if kind == "parquet":
+        return f"read_parquet({source})"
+    described = f"DESCRIBE SELECT * FROM read_json_auto({source}, format = 'newline_delimited')"
+    columns = ", ".join(
+        f"{literal(key[0])}: 'VARCHAR'" for key in _run(connection, path, described)
+    )
+    return f"read_json({source}, format = 'newline_delimited', columns = {{{columns}}})"
+
+
+def _columns(connection: duckdb.DuckDBPyConnection, path: Path, scan: str) -> list[str]:
+    return [row[0] for row in _run(connection, path, f"DESCRIBE SELECT * FROM {scan}")]
+
+
+def _names(field: Field) -> list[str]:
+    return [field.id, field.hubspot_property, field.label]
+
+
+def _map_columns(
+    path: Path, columns: list[str], framework: Framework
+) -> tuple[dict[str, str], list[str], str | None]:
+    """Field id -> column, by field id, HubSpot property name or label (any case)."""
+    lookup = {name.lower(): f.id for f in framework.fields for name in _names(f)}
+    mapping: dict[str, str] = {}
+    ignored = []
+    lowered = {c.lower(): c for c in columns}
+    id_column = next((lowered[n] for n in ID_COLUMNS if n in lowered), None)
+    for column in columns:
+        field_id = lookup.get(column.lower())
+        if field_id is None:
+            if column != id_column:
+                ignored.append(column)
+            continue
+        if field_id in mapping:
+            raise EscalationsError(
+                f"{path}: columns '{mapping[field_id]}' and '{column}' both hold the field "
+                f"'{field_id}'; keep one."
+            )
+        mapping[field_id] = column
+    return mapping, ignored, id_column
+
+
+def _text(column: str) -> str:
+    return f"CAST({quote(column)} AS VARCHAR)"
+
+
+def _typed(field: Field, text: str) -> str:
+    """The SQL that types a raw text value as the engine does (tickets.normalize)."""
+    value = f"NULLIF(trim({text}), '')"
+    if field.type == "number":
+        return f"TRY_CAST({value} AS DOUBLE)"
+    if field.type == "datetime":
+        return (
+            f"CASE WHEN regexp_full_match({value}, '[0-9]+') "
+            f"THEN to_timestamp(TRY_CAST({value} AS BIGINT) / 1000.0) "
+            f"ELSE TRY_CAST({value} AS TIMESTAMPTZ) END"
+        )
+    if field.type == "bool":
+        return (
+            f"CASE lower({value}) WHEN 'true' THEN TRUE WHEN 'yes' THEN TRUE WHEN '1' THEN TRUE "
+            "WHEN 'false' THEN FALSE WHEN 'no' THEN FALSE WHEN '0' THEN FALSE END"
+        )
+    if field.type == "enumeration":
+        cases = " ".join(
+            f"WHEN {literal(name.lower())} THEN {literal(option.value)}"
+            for option in field.options
+            for name in (option.label, option.hubspot, option.value)
+        )
+        return f"CASE lower({value}) {cases} END"
+    return f"CASE WHEN trim({text}) = '' THEN NULL ELSE {text} END"
+
+
+def _bad(field: Field, column: str) -> str:
+    """True where the column has a value that does not fit the field."""
+    text = _text(column)
+    return f"(NULLIF(trim({text}), '') IS NOT NULL AND ({_typed(field, text)}) IS NULL)"
+
+
+def _empty(column: str) -> str:
+    return f"(NULLIF(trim({_text(column)}), '') IS NULL)"
+
+
+def _explain_bad_values(
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    scan: str,
+    fields: dict[str, Field],
+    mapping: dict[str, str],
+    created: str,
+) -> None:
+    """Raise with the first row of each column whose value does not fit its field."""
+    connection.execute(f"CREATE OR REPLACE TABLE raw AS SELECT * FROM {scan}")
+    checks = [f"min(CASE WHEN {_bad(fields[n], c)} THEN rowid + 1 END)" for n, c in mapping.items()]
+    checks.append(f"min(CASE WHEN {_empty(mapping[created])} THEN rowid + 1 END)")
+    first_bad = connection.execute(f"SELECT {', '.join(checks)} FROM raw").fetchone() or ()
+    problems = []
+    for (name, column), row in zip(mapping.items(), first_bad, strict=False):
+        if row is not None:
+            (value,) = connection.execute(
+                f"SELECT {_text(column)} FROM raw WHERE rowid = {row - 1}"
+            ).fetchone() or ("",)
+            problems.append(f"{path}: row {row}: column '{column}': {_why(fields[name], value)}")
+    if first_bad and first_bad[-1] is not None:
+        problems.append(
+            f"{path}: row {first_bad[-1]}: column '{mapping[created]}' is empty; every ticket "
+            "needs its creation time."
+        )
+    raise EscalationsError(
+        "\n".join(problems) + "\n(fix these values; only the first bad row of each column is shown)"
+    )
+
+
+def _why(field: Field, value: str) -> str:
+    if field.type == "enumeration":
+        options = ", ".join(o.value for o in field.options)
+        return f"{value!r} is not an option of '{field.id}' (options: {options})"
+    expected = {
+        "number": "a number",
+        "datetime": "a date-time such as 2026-03-01T09:00:00Z or epoch milliseconds",
+        "bool": "true or false",
+    }.get(field.type, "text")
+    return f"{value!r} is not {expected} (field '{field.id}')"
+
+
+def iter_tickets(
+    connection: duckdb.DuckDBPyConnection, framework: Framework, batch: int = 10_000
+) -> Iterator[Ticket]:
+    """The rows of table `tickets` as engine Tickets, streamed in batches."""
+    names = [f.id for f in framework.fields]
+    created = created_field(framework)
+    cursor = connection.execute(
+        f"SELECT ticket_id, {', '.join(quote(n) for n in names)} FROM tickets"
+    )
+    while rows := cursor.fetchmany(batch):
+        for row in rows:
+            values = dict(zip(names, row[1:], strict=True))
+            yield Ticket(row[0], values, (), values.get(created) if created else None)

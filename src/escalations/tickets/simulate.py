@@ -1,0 +1,274 @@
+"""Impact simulation: the framework's criteria over a ticket export, and how a change moves it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from escalations.criteria.sql import Compiler
+from escalations.model.framework import Framework
+from escalations.tickets.exports import TicketTable, connect, load_tickets
+
+EXAMPLES = 50
+"""How many changed tickets a comparison lists."""
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerCount:
+    trigger: str
+    name: str
+    tier: str
+    owner: str
+    escalated: int
+    rate: float
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    ticket: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    revision: str
+    changed: int
+    newly_escalated: int
+    no_longer_escalated: int
+    other_trigger: int
+    examples: tuple[Change, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    source: str
+    as_of: datetime
+    framework: str
+    tickets: int
+    escalated: int
+    triggers: tuple[TriggerCount, ...]
+    by_tier: tuple[tuple[str, int], ...]
+    by_owner: tuple[tuple[str, int], ...]
+    weekly: tuple[tuple[date, int], ...]
+    ignored_columns: tuple[str, ...]
+    missing_fields: tuple[str, ...]
+    comparison: Comparison | None
+
+
+def compile_sql(framework: Framework, table: TicketTable, as_of: datetime) -> str:
+    """The evaluation query for the tickets of `table`, calendars covering their dates."""
+    compiler = Compiler(framework)
+    return compiler.header(as_of) + compiler.query_for(as_of, table.first_created)
+
+
+def evaluate_table(
+    connection: duckdb.DuckDBPyConnection,
+    framework: Framework,
+    table: TicketTable,
+    as_of: datetime,
+    name: str,
+) -> None:
+    """Create table `name` (ticket_id, escalated_at, trigger) from table `tickets`."""
+    sql = compile_sql(framework, table, as_of)
+    connection.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+
+
+def simulate(
+    framework: Framework,
+    path: Path,
+    *,
+    as_of: datetime,
+    baseline: tuple[str, Framework] | None = None,
+) -> Simulation:
+    """Evaluate every ticket of the export; with a baseline (revision, framework), compare."""
+    connection = connect()
+    table = load_tickets(connection, path, framework)
+    evaluate_table(connection, framework, table, as_of, "outcomes")
+    comparison = None
+    if baseline is not None:
+        evaluate_table(connection, baseline[1], table, as_of, "baseline")
+        comparison = _compare(connection, baseline[0])
+    return _summarize(connection, framework, table, as_of, comparison)
+
+
+def _summarize(
+    connection: duckdb.DuckDBPyConnection,
+    framework: Framework,
+    table: TicketTable,
+    as_of: datetime,
+    comparison: Comparison | None,
+) -> Simulation:
+    counts = dict(
+        connection.execute(
+            "SELECT trigger, count(*) FROM outcomes WHERE trigger IS NOT NULL GROUP BY trigger"
+        ).fetchall()
+    )
+    weekly = connection.execute(
+        "SELECT CAST(date_trunc('week', escalated_at) AS DATE) AS week, count(*) FROM outcomes "
+        "WHERE trigger IS NOT NULL GROUP BY week ORDER BY week"
+    ).fetchall()
+    rows: list[TriggerCount] = []
+    by_tier: dict[str, int] = {}
+    by_owner: dict[str, int] = {}
+    for trigger in framework.triggers:
+        owner = framework.path(trigger.path).levels[0].owner
+        count = int(counts.get(trigger.id, 0))
+        rows.append(
+            TriggerCount(trigger.id, trigger.name, trigger.tier, owner, count, count / table.rows)
+        )
+        by_tier[trigger.tier] = by_tier.get(trigger.tier, 0) + count
+        by_owner[owner] = by_owner.get(owner, 0) + count
+    return Simulation(
+        source=str(table.path),
+        as_of=as_of,
+        framework=f"{framework.id} {framework.version}",
+        tickets=table.rows,
+        escalated=sum(r.escalated for r in rows),
+        triggers=tuple(rows),
+        by_tier=tuple(sorted(by_tier.items())),
+        by_owner=tuple(sorted(by_owner.items(), key=lambda item: -item[1])),
+        weekly=tuple((week, int(n)) for week, n in weekly),
+        ignored_columns=table.ignored,
+        missing_fields=table.missing,
+        comparison=comparison,
+    )
+
+
+def _compare(connection: duckdb.DuckDBPyConnection, revision: str) -> Comparison:
+    connection.execute(
+        "CREATE OR REPLACE TABLE changes AS SELECT o.ticket_id, b.trigger AS before, "
+        "o.trigger AS after FROM outcomes o JOIN baseline b USING (ticket_id) "
+        "WHERE o.trigger IS DISTINCT FROM b.trigger"
+    )
+    changed, newly, no_longer = connection.execute(
+        "SELECT count(*), count(*) FILTER (WHERE before IS NULL), "
+        "count(*) FILTER (WHERE after IS NULL) FROM changes"
+    ).fetchone() or (0, 0, 0)
+    examples = connection.execute(
+        f"SELECT ticket_id, before, after FROM changes ORDER BY ticket_id LIMIT {EXAMPLES}"
+    ).fetchall()
+    return Comparison(
+        revision,
+        int(changed),
+        int(newly),
+        int(no_longer),
+        int(changed - newly - no_longer),
+        tuple(Change(*row) for row in examples),
+    )
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "0.0%"
+
+
+def render_text(result: Simulation) -> str:
+    lines = [
+        f"{result.tickets:,} tickets from {result.source}, as of "
+        f"{result.as_of.isoformat(timespec='minutes')}, framework {result.framework}",
+        f"escalated: {result.escalated:,} ({_percent(result.escalated, result.tickets)})",
+        "",
+        f"{'trigger':<28} {'tier':<8} {'owner':<26} {'escalated':>10} {'rate':>7}",
+    ]
+    for row in result.triggers:
+        lines.append(
+            f"{row.trigger:<28} {row.tier:<8} {row.owner:<26} {row.escalated:>10,} "
+            f"{_percent(row.escalated, result.tickets):>7}"
+        )
+    lines.append("")
+    lines.append("by tier: " + ", ".join(f"{t} {n:,}" for t, n in result.by_tier))
+    lines.append("by owner: " + ", ".join(f"{o} {n:,}" for o, n in result.by_owner))
+    lines.append("weekly volume (week starting Monday):")
+    lines.extend(f"  {week.isoformat()}  {n:>8,}" for week, n in result.weekly)
+    lines.extend(_comparison_text(result.comparison))
+    lines.extend(_notes(result))
+    return "\n".join(lines)
+
+
+def _comparison_text(comparison: Comparison | None) -> list[str]:
+    if comparison is None:
+        return []
+    lines = [
+        "",
+        f"compared with {comparison.revision}: {comparison.changed:,} tickets change outcome "
+        f"({comparison.newly_escalated:,} newly escalated, {comparison.no_longer_escalated:,} no "
+        f"longer escalated, {comparison.other_trigger:,} by another trigger)",
+    ]
+    lines.extend(
+        f"  {c.ticket}: {c.before or 'not escalated'} -> {c.after or 'not escalated'}"
+        for c in comparison.examples
+    )
+    if comparison.changed > len(comparison.examples):
+        lines.append(f"  ... and {comparison.changed - len(comparison.examples):,} more")
+    return lines
+
+
+def _notes(result: Simulation) -> list[str]:
+    notes = []
+    if result.missing_fields:
+        notes.append(
+            "note: fields not in the file, read as unknown: " + ", ".join(result.missing_fields)
+        )
+    if result.ignored_columns:
+        shown = ", ".join(result.ignored_columns[:10])
+        more = len(result.ignored_columns) - 10
+        notes.append(
+            f"note: columns not in the field catalog, ignored: {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+    return notes
+
+
+def render_markdown(result: Simulation) -> str:
+    lines = [
+        f"**{result.escalated:,} of {result.tickets:,} tickets escalate** "
+        f"({_percent(result.escalated, result.tickets)}), framework {result.framework}, "
+        f"as of {result.as_of.isoformat(timespec='minutes')}",
+        "",
+        "| trigger | tier | owner | escalated | rate |",
+        "|---|---|---|---:|---:|",
+    ]
+    lines.extend(
+        f"| {r.trigger} | {r.tier} | {r.owner} | {r.escalated:,} | "
+        f"{_percent(r.escalated, result.tickets)} |"
+        for r in result.triggers
+    )
+    comparison = result.comparison
+    if comparison is not None:
+        lines += [
+            "",
+            f"Compared with `{comparison.revision}`: **{comparison.changed:,} tickets change "
+            f"outcome** ({comparison.newly_escalated:,} newly escalated, "
+            f"{comparison.no_longer_escalated:,} no longer escalated, "
+            f"{comparison.other_trigger:,} by another trigger).",
+        ]
+        if comparison.examples:
+            lines += ["", "| ticket | before | after |", "|---|---|---|"]
+            lines.extend(
+                f"| {c.ticket} | {c.before or 'not escalated'} | {c.after or 'not escalated'} |"
+                for c in comparison.examples
+            )
+            more = comparison.changed - len(comparison.examples)
+            if more > 0:
+                lines.append(f"\n... and {more:,} more.")
+    lines.extend(f"\n_{note}_" for note in _notes(result))
+    return "\n".join(lines)
+
+
+def render_json(result: Simulation) -> str:
+    def default(value: Any) -> str:
+        return value.isoformat() if isinstance(value, date | datetime) else str(value)
+
+    payload = asdict(result)
+    payload["weekly"] = [{"week": week, "escalated": n} for week, n in result.weekly]
+    payload["by_tier"] = dict(result.by_tier)
+    payload["by_owner"] = dict(result.by_owner)
+    return json.dumps(payload, indent=2, default=default)
