@@ -15,6 +15,7 @@ import pytest
 from escalations.cli import main
 from escalations.model.framework import Framework
 from escalations.model.validate import validate_framework
+from escalations.sandbox.hubspot import HubSpotEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORK = ROOT / "framework"
@@ -76,3 +77,18 @@ def framework_copy(tmp_path: Path) -> Iterator[Path]:
     target = tmp_path / "framework"
     shutil.copytree(FRAMEWORK, target)
     yield target
+
+
+HUBSPOT_TOKEN = "hubspot-test-token"
+
+
+@pytest.fixture
+def hubspot_emulator(framework: Framework) -> Iterator[HubSpotEmulator]:
+    """A HubSpot emulator with an owner for every person of the example framework."""
+    server = HubSpotEmulator(token=HUBSPOT_TOKEN, rate_limit=None)
+    server.start()
+    for person in framework.people:
+        first, _, last = person.name.partition(" ")
+        server.add_owner(person.email, first, last)
+    yield server
+    server.stop()

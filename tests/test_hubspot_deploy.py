@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -18,18 +17,14 @@ from escalations.publish.plan import PENDING
 from escalations.publish.targets import _hubspot
 from escalations.sandbox.hubspot.emulator import HubSpotEmulator
 
-TOKEN = "hubspot-test-token"
+from .conftest import HUBSPOT_TOKEN
+
+TOKEN = HUBSPOT_TOKEN
 
 
 @pytest.fixture
-def emulator(framework: Framework) -> Iterator[HubSpotEmulator]:
-    server = HubSpotEmulator(token=TOKEN, rate_limit=None)
-    server.start()
-    for person in framework.people:
-        first, _, last = person.name.partition(" ")
-        server.add_owner(person.email, first, last)
-    yield server
-    server.stop()
+def emulator(hubspot_emulator: HubSpotEmulator) -> HubSpotEmulator:
+    return hubspot_emulator
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,20 +18,14 @@ from escalations.publish.hubspot.target import apply_portal, plan_portal
 from escalations.publish.plan import PENDING
 from escalations.publish.targets import _hubspot, sandbox_lock
 from escalations.sandbox.hubspot.emulator import HubSpotEmulator
-from tests.conftest import FRAMEWORK, Result
+from tests.conftest import FRAMEWORK, HUBSPOT_TOKEN, Result
 
-TOKEN = "hubspot-test-token"
+TOKEN = HUBSPOT_TOKEN
 
 
 @pytest.fixture
-def emulator(framework: Framework) -> Iterator[HubSpotEmulator]:
-    server = HubSpotEmulator(token=TOKEN, rate_limit=None)
-    server.start()
-    for person in framework.people:
-        first, _, last = person.name.partition(" ")
-        server.add_owner(person.email, first, last)
-    yield server
-    server.stop()
+def emulator(hubspot_emulator: HubSpotEmulator) -> HubSpotEmulator:
+    return hubspot_emulator
 
 
 def portal_of(base_url: str, *, token: str = TOKEN, timeout: float = 30.0) -> Portal:

@@ -79,25 +79,23 @@ class Portal:
 
     def groups(self) -> list[dict[str, Any]]:
         api = self.client.crm.properties.groups_api
-        page = self.caller.read(
-            "reading the ticket property groups",
-            lambda: api.get_all(object_type=TICKETS, _request_timeout=self.caller.timeout),
-            api=api.api_client,
-            models=property_models,
-            model="CollectionResponsePropertyGroupNoPaging",
+        return self._all(
+            "the ticket property groups", api, "CollectionResponsePropertyGroupNoPaging"
         )
-        return [_camel(g.to_dict()) for g in page.results]
 
     def properties(self) -> list[dict[str, Any]]:
         api = self.client.crm.properties.core_api
+        return self._all("the ticket properties", api, "CollectionResponsePropertyNoPaging")
+
+    def _all(self, what: str, api: Any, model: str) -> list[dict[str, Any]]:
         page = self.caller.read(
-            "reading the ticket properties",
+            f"reading {what}",
             lambda: api.get_all(object_type=TICKETS, _request_timeout=self.caller.timeout),
             api=api.api_client,
             models=property_models,
-            model="CollectionResponsePropertyNoPaging",
+            model=model,
         )
-        return [_camel(p.to_dict()) for p in page.results]
+        return [_camel(item.to_dict()) for item in page.results]
 
     def owners(self) -> dict[str, Owner]:
         """Every owner of the portal by lowercase email."""
