@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from escalations.sandbox.notion.arguments import (
+    listing,
+    page_size,
+    paginate,
+    parse_parent,
+    trash_flag,
+)
 from escalations.sandbox.notion.properties import Schema, compile_filter, parse_schema, sort_rows
 from escalations.sandbox.notion.shapes import (
     check_keys,
@@ -18,15 +25,7 @@ from escalations.sandbox.notion.shapes import (
     validation_error,
 )
 from escalations.sandbox.notion.store import Record, new_id
-from escalations.sandbox.notion.view import (
-    WorkspaceView,
-    listing,
-    page_size,
-    paginate,
-    parse_parent,
-    to_minute,
-    trash_flag,
-)
+from escalations.sandbox.notion.view import WorkspaceView, to_minute
 
 
 class DatabaseEndpoints(WorkspaceView):
