@@ -11,7 +11,9 @@ from escalations.sandbox.notion.arguments import (
     parse_parent,
     trash_flag,
 )
-from escalations.sandbox.notion.properties import Schema, compile_filter, parse_schema, sort_rows
+from escalations.sandbox.notion.properties import Schema, parse_schema
+from escalations.sandbox.notion.queries import compile_filter, sort_rows
+from escalations.sandbox.notion.richtext import parse_rich_text
 from escalations.sandbox.notion.shapes import (
     check_keys,
     expect_bool,
@@ -20,7 +22,6 @@ from escalations.sandbox.notion.shapes import (
     expect_string,
     parse_cover,
     parse_icon,
-    parse_rich_text,
     required,
     validation_error,
 )

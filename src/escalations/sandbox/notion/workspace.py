@@ -21,6 +21,7 @@ from escalations.sandbox.notion.blocks import (
     parse_payload,
 )
 from escalations.sandbox.notion.properties import parse_title, parse_values
+from escalations.sandbox.notion.richtext import text_run
 from escalations.sandbox.notion.shapes import (
     MISSING,
     ApiError,
@@ -33,7 +34,6 @@ from escalations.sandbox.notion.shapes import (
     parse_cover,
     parse_icon,
     required,
-    text_run,
     validation_error,
 )
 from escalations.sandbox.notion.store import Record, new_id, normalize_id
