@@ -1,8 +1,9 @@
 """Replay every recorded real Notion interaction against the emulator.
 
-Each cassette (real traffic recorded by `notion-client`'s own test suite) runs against a fresh
-emulator through `notion-client`. Ids in the recorded requests are mapped to the emulator's:
-ids that appear before any response created them are pre-existing pages (seeded with
+Each cassette (real traffic recorded by `notion-client`'s own test suite, copied with its MIT
+licence into tests/fixtures/notion-cassettes/ so the test runs from the repository alone) runs
+against a fresh emulator through `notion-client`. Ids in the recorded requests are mapped to the
+emulator's: ids that appear before any response created them are pre-existing pages (seeded with
 `add_root_page` under the same id); the others are learnt by walking each recorded response
 alongside the emulator's. Every answer must have the recorded status and the recorded
 structure: the same keys and JSON value types at every depth, lists of the same length with
@@ -26,10 +27,7 @@ from notion_client import APIResponseError, Client
 
 from escalations.sandbox.notion.emulator import NotionEmulator
 
-CASSETTES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "notion-cassettes"
-
-if not CASSETTES.is_dir():
-    pytest.skip(f"no recorded Notion traffic at {CASSETTES}", allow_module_level=True)
+CASSETTES = Path(__file__).parent / "fixtures" / "notion-cassettes"
 
 UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 

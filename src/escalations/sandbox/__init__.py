@@ -1,2 +1,5 @@
-"""Local emulators of Notion and HubSpot (one subpackage each), sharing one loopback HTTP server,
-one SQLite store base and one fault vocabulary."""
+"""Local emulators of Notion and HubSpot (one subpackage each), with what they share.
+
+Both serve over one loopback HTTP server (`http.py`), keep state in one SQLite base
+(`sqlite.py`) and speak one fault vocabulary (`faults.py`).
+"""

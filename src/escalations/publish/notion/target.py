@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any, TypeVar
 
 from notion_client import APIResponseError, Client
@@ -17,6 +16,13 @@ from escalations.publish.notion.blocks import Block, canonical, children, payloa
 from escalations.publish.notion.changes import Observed, Row, desired_pages, duplicate_detail
 from escalations.publish.notion.http import AmbiguousWriteError
 from escalations.publish.notion.render import Page
+from escalations.publish.notion.rows import (
+    PROPERTIES,
+    explain,
+    oldest_first,
+    read_row,
+    row_properties,
+)
 from escalations.publish.notion.sync import (
     MAX_CHILDREN,
     NO_CHILDREN,
@@ -31,14 +37,6 @@ from escalations.publish.plan import Change
 T = TypeVar("T")
 CREATE_ATTEMPTS = 5
 
-PROPERTIES: dict[str, Any] = {
-    "Name": {"title": {}},
-    "Key": {"rich_text": {}},
-    "Kind": {"select": {}},
-    "Hash": {"rich_text": {}},
-    "Version": {"rich_text": {}},
-    "Source": {"rich_text": {}},
-}
 VERIFY_ATTEMPTS = 3
 """Syncs of one page, each checked by reading it back, before apply gives up on it."""
 
@@ -60,7 +58,7 @@ class Handbook:
         if not found:
             return Observed(None, None, title=self.title)
         databases = [self._call(self.client.databases.retrieve, database_id=d) for d in found]
-        database, *others = sorted(databases, key=_age)  # the oldest is kept
+        database, *others = sorted(databases, key=oldest_first)  # the oldest is kept
         sources = database.get("data_sources") or []
         if not sources:
             raise EscalationsError(f"the Notion database '{self.title}' has no data source.")
@@ -69,8 +67,8 @@ class Handbook:
             self.client.data_sources.query, data_source_id=source_id, page_size=100))  # fmt: skip
         rows: dict[str, Row] = {}
         duplicates: list[Row] = []
-        for result in sorted(results, key=_age):
-            row = _row(result)
+        for result in sorted(results, key=oldest_first):
+            row = read_row(result)
             if row.key in rows:
                 duplicates.append(row)
             elif row.key:
@@ -91,7 +89,7 @@ class Handbook:
                 and block["child_database"].get("title") == self.title
             ]
         except APIResponseError as exc:
-            raise _explain(exc, f"the parent page {self.parent_page}") from exc
+            raise explain(exc, f"the parent page {self.parent_page}") from exc
 
     def read_pages(self, observed: Observed) -> dict[str, list[Block]]:
         """Every row's blocks, by key (`plan --verify`)."""
@@ -101,7 +99,7 @@ class Handbook:
         try:
             return method(**kwargs)
         except APIResponseError as exc:
-            raise _explain(exc, "the handbook") from exc
+            raise explain(exc, "the handbook") from exc
 
     # -- apply -----------------------------------------------------------------------------
 
@@ -130,9 +128,9 @@ class Handbook:
         does not show it yet makes a second row, which the next plan removes.)"""
         arguments = {
             "parent": {"type": "data_source_id", "data_source_id": source_id},
-            "properties": _properties(page, "", version),
+            "properties": row_properties(page, "", version),
         }
-        return self._create(self.client.pages.create, arguments, _row,
+        return self._create(self.client.pages.create, arguments, read_row,
                             lambda: self.observe().rows.get(page.key))  # fmt: skip
 
     def _create(
@@ -160,7 +158,7 @@ class Handbook:
         self._again(
             self.client.pages.update,
             page_id=row.page_id,
-            properties=_properties(page, hash_, version),
+            properties=row_properties(page, hash_, version),
         )
 
     def _again(self, method: Callable[..., Any], **kwargs: Any) -> Any:
@@ -186,7 +184,7 @@ class Handbook:
             except APIResponseError as exc:
                 if exc.status == 404 or "archived" in str(exc):
                     return
-                raise _explain(exc, "the handbook") from exc
+                raise explain(exc, "the handbook") from exc
 
     def trash(self, row: Row) -> None:
         self._remove(self.client.pages.update, page_id=row.page_id, in_trash=True)
@@ -200,7 +198,7 @@ class Handbook:
             listed = list(iterate_paginated_api(
                 self.client.blocks.children.list, block_id=block_id, page_size=100))  # fmt: skip
         except APIResponseError as exc:
-            raise _explain(exc, f"the blocks of {block_id}") from exc
+            raise explain(exc, f"the blocks of {block_id}") from exc
         return [
             {**block, "children": self.read_tree(block["id"])}
             if block.get("has_children") and block["type"] not in NO_CHILDREN
@@ -306,65 +304,6 @@ class Handbook:
                 self._complete(child, child_id, depth=depth + 1)
             if len(nested) > MAX_CHILDREN:
                 self.append(block_id, nested[MAX_CHILDREN:], after=ids[-1])
-
-
-def _properties(page: Page, hash_: str, version: str) -> dict[str, Any]:
-    def text(value: str) -> dict[str, Any]:
-        return {"rich_text": [{"type": "text", "text": {"content": value}}] if value else []}
-
-    return {
-        "Name": {"title": [{"type": "text", "text": {"content": page.title[:2000]}}]},
-        "Key": text(page.key),
-        "Kind": {"select": {"name": page.kind}},
-        "Hash": text(hash_),
-        "Version": text(version),
-        "Source": text(f"framework/{page.source}"),
-    }
-
-
-def _age(item: dict[str, Any]) -> tuple[datetime, str]:
-    """Oldest first: Notion stamps pages to the minute, so the id breaks ties the same way for
-    every run."""
-    return datetime.fromisoformat(item.get("created_time") or "9999-12-31T00:00Z"), item["id"]
-
-
-def _row(page: dict[str, Any]) -> Row:
-    properties = page.get("properties", {})
-
-    def text(name: str) -> str:
-        prop = properties.get(name, {})
-        items = prop.get("rich_text") or prop.get("title") or []
-        return "".join(i.get("plain_text") or i.get("text", {}).get("content", "") for i in items)
-
-    kind = (properties.get("Kind", {}).get("select") or {}).get("name", "")
-    creator = (page.get("created_by") or {}).get("id")
-    editor = (page.get("last_edited_by") or {}).get("id")
-    return Row(
-        page_id=page["id"],
-        key=text("Key"),
-        kind=kind,
-        hash=text("Hash"),
-        version=text("Version"),
-        source=text("Source"),
-        title=text("Name"),
-        url=page.get("url") or f"https://www.notion.so/{page['id'].replace('-', '')}",
-        edited_by_other=bool(creator and editor and creator != editor),
-    )
-
-
-def _explain(exc: APIResponseError, what: str) -> EscalationsError:
-    code = str(getattr(exc.code, "value", exc.code))
-    if code == "unauthorized":
-        return EscalationsError(
-            "Notion rejected the token (401 unauthorized); set NOTION_TOKEN to the internal "
-            "integration's secret."
-        )
-    if code in ("object_not_found", "restricted_resource"):
-        return EscalationsError(
-            f"Notion cannot find {what} ({exc.status} {code}); share the parent page with the "
-            "integration (page menu > Connections) and check the id in sync/targets.yaml."
-        )
-    return EscalationsError(f"Notion answered {exc.status} {code} for {what}: {exc}")
 
 
 def apply_changes(

@@ -1,5 +1,7 @@
-"""The v4 flow actions contract of the HubSpot emulator: action variants, value objects and
-the `fields` each built-in action type takes.
+"""The v4 flow actions contract of the HubSpot emulator: actions, values, built-in action fields.
+
+The tables hold the action variants, the value objects and the `fields` each built-in action
+type takes.
 
 Action and value rows cite `<Schema>.<field>` of automationV4.json (reference §5); the
 action-type table cites reference §3.3, since the spec types `fields` as an open object.

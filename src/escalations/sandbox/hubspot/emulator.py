@@ -10,7 +10,7 @@ from the same dict, so one constructor call points everything at the emulator:
         client.crm.properties.core_api.get_all("tickets")
         client.api_request({"method": "GET", "path": "/automation/v4/flows"})
 
-Routes are in `ROUTES`: ticket properties and groups (v3; objectType `tickets` or `0-5`),
+Routes are in `routes.ROUTES`: ticket properties and groups (v3; objectType `tickets` or `0-5`),
 owners, the default ticket pipeline (read), v4 flows, ticket records and search. Errors have
 HubSpot's body `{"status": "error", "message", "correlationId", "category", ...}`; a missing
 or wrong bearer token answers 401 (category INVALID_AUTHENTICATION). `rate_limit` requests per
@@ -57,65 +57,13 @@ from escalations.sandbox.hubspot.limits import (
 )
 from escalations.sandbox.hubspot.owners import Owners
 from escalations.sandbox.hubspot.properties import Properties, object_type
+from escalations.sandbox.hubspot.routes import ROUTES, SEARCH, P, match_route, normalize_route
 from escalations.sandbox.hubspot.runtime import Runtime
 from escalations.sandbox.hubspot.shapes import ApiError, iso, not_found
 from escalations.sandbox.hubspot.store import Store
 from escalations.sandbox.hubspot.tickets import Tickets
 
 __all__ = ["FAULT_KINDS", "ROUTES", "HubSpotEmulator", "Response"]
-
-P = "/crm/v3/properties/{objectType}"
-ROUTES: dict[str, tuple[str, ...]] = {
-    f"{P}/groups": ("GET", "POST"),
-    f"{P}/groups/{{groupName}}": ("GET", "PATCH", "DELETE"),
-    P: ("GET", "POST"),
-    f"{P}/{{propertyName}}": ("GET", "PATCH", "DELETE"),
-    "/crm/v3/owners": ("GET",),
-    "/crm/v3/owners/{ownerId}": ("GET",),
-    "/crm/v3/pipelines/{objectType}": ("GET",),
-    "/crm/v3/pipelines/{objectType}/{pipelineId}": ("GET",),
-    "/automation/v4/flows/batch/read": ("POST",),
-    "/automation/v4/flows": ("GET", "POST"),
-    "/automation/v4/flows/{flowId}": ("GET", "PUT", "DELETE"),
-    "/crm/v3/objects/tickets/search": ("POST",),
-    "/crm/v3/objects/tickets": ("POST",),
-    "/crm/v3/objects/tickets/{ticketId}": ("GET", "PATCH"),
-}
-"""Route templates (as counted in `HubSpotEmulator.requests`) and their methods, matched in
-order (literal segments before parameters)."""
-
-SEARCH = "/crm/v3/objects/tickets/search"
-
-
-def match_route(path: str) -> tuple[str, dict[str, str]] | None:
-    """The route template of a request path and its parameters."""
-    segments = path.rstrip("/").split("/")
-    for template in ROUTES:
-        pattern = template.split("/")
-        if len(pattern) != len(segments):
-            continue
-        params: dict[str, str] = {}
-        for want, got in zip(pattern, segments, strict=True):
-            if want.startswith("{") and got:
-                params[want[1:-1]] = got
-            elif want != got:
-                break
-        else:
-            return template, params
-    return None
-
-
-def _normalize_route(route: str) -> tuple[str | None, str]:
-    """`"PUT /automation/v4/flows/{flowId}"` or a path template -> (method or None, template)."""
-    method: str | None = None
-    text = route.strip()
-    if " " in text:
-        head, text = text.split(None, 1)
-        method = head.upper()
-    found = match_route(text) if text not in ROUTES else (text, {})
-    if found is None:
-        raise ValueError(f"unknown route {route!r}; routes: {', '.join(ROUTES)}")
-    return method, found[0]
 
 
 def _json_or_none(body: bytes) -> Any:
@@ -205,7 +153,7 @@ class HubSpotEmulator(Emulator):
         (a write applied although the client sees an error); `delay` sleeps before answering.
         A status below 400 only delays a normal answer."""
         code = check_fault(FAULT_KINDS, kind, status, times=times, delay=delay, commit=commit)
-        route_method, template = _normalize_route(route) if route else (None, None)
+        route_method, template = normalize_route(route) if route else (None, None)
         wanted = (method or route_method or "").upper() or None
         remaining = None if kind == "daily" else times
         fault = Fault(kind, code, remaining, wanted, template, delay, commit, retry_after)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from escalations.sandbox.notion.richtext import parse_rich_text
 from escalations.sandbox.notion.shapes import (
     COLORS,
     MAX_ARRAY,
@@ -27,7 +28,6 @@ from escalations.sandbox.notion.shapes import (
     expect_string,
     parse_external,
     parse_icon,
-    parse_rich_text,
     required,
     show,
     valid_link,

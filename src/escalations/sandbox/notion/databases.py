@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from escalations.sandbox.notion.properties import Schema, compile_filter, parse_schema, sort_rows
+from escalations.sandbox.notion.arguments import (
+    listing,
+    page_size,
+    paginate,
+    parse_parent,
+    trash_flag,
+)
+from escalations.sandbox.notion.properties import Schema, parse_schema
+from escalations.sandbox.notion.queries import compile_filter, sort_rows
+from escalations.sandbox.notion.richtext import parse_rich_text
 from escalations.sandbox.notion.shapes import (
     check_keys,
     expect_bool,
@@ -13,20 +22,11 @@ from escalations.sandbox.notion.shapes import (
     expect_string,
     parse_cover,
     parse_icon,
-    parse_rich_text,
     required,
     validation_error,
 )
 from escalations.sandbox.notion.store import Record, new_id
-from escalations.sandbox.notion.view import (
-    WorkspaceView,
-    listing,
-    page_size,
-    paginate,
-    parse_parent,
-    to_minute,
-    trash_flag,
-)
+from escalations.sandbox.notion.view import WorkspaceView, to_minute
 
 
 class DatabaseEndpoints(WorkspaceView):
