@@ -155,8 +155,9 @@ def test_first_level_owner_is_assigned_and_notified(
 
 
 def test_business_hour_waits_are_flagged_as_approximate(compiled: Compiled) -> None:
-    assert any("first-response-breach waits 4 business hours" in n for n in compiled.notes)
-    assert not any("Always on" in n for n in compiled.notes)
+    (delays,) = [n for n in compiled.notes if n.kind == "business-time-delay"]
+    assert any("first-response-breach waits 4 business hours" in d for d in delays.details)
+    assert not any("Always on" in d for n in compiled.notes for d in n.details)
 
 
 def test_unknown_owner_names_the_person_and_where(framework: Framework) -> None:

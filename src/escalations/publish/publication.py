@@ -11,6 +11,7 @@ from escalations.model.framework import Framework
 from escalations.publish.hubspot.compile import Compiled, Settings, compile_framework
 from escalations.publish.hubspot.portal import Portal, PortalState
 from escalations.publish.hubspot.target import apply_portal, option_problems, plan_portal
+from escalations.publish.notes import Note
 from escalations.publish.notion.changes import Observed, plan_changes
 from escalations.publish.notion.target import apply_changes
 from escalations.publish.plan import Change, Plan
@@ -59,7 +60,8 @@ class Publication:
         return Plan(tuple(changes))
 
     @property
-    def notes(self) -> tuple[str, ...]:
+    def notes(self) -> tuple[Note, ...]:
+        """What HubSpot can only approximate (with or without changes to HubSpot pending)."""
         return self.hubspot.compiled.notes if self.hubspot else ()
 
     def apply(self, progress: Callable[[str], None] = lambda _: None) -> dict[str, Counter[str]]:

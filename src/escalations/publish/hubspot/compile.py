@@ -12,6 +12,7 @@ from escalations.criteria.calendars import business_week, open_time_of
 from escalations.model.framework import Duration, Framework, Level, Trigger
 from escalations.publish.hubspot import shapes
 from escalations.publish.hubspot.filters import filter_branch
+from escalations.publish.notes import Note, group_notes
 
 KEY_TAG = "[esc:{id}]"
 """Flows are found again by this tag in their name: no state file."""
@@ -39,7 +40,7 @@ class Compiled:
     catalog: tuple[dict[str, Any], ...] = ()
     """Custom properties the field catalog reads (custom: true): created when the portal lacks
     them, never changed when it has them."""
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     missing_owners: tuple[str, ...] = field(default=())
     """People referenced by a path whose email is not a HubSpot owner."""
 
@@ -55,7 +56,7 @@ def compile_framework(
         tuple(_properties(framework, settings)),
         flows,
         tuple(_catalog(framework, settings)),
-        tuple(sorted(set(builder.notes))),
+        group_notes(builder.notes),
         tuple(sorted(set(builder.missing))),
     )
 
@@ -130,7 +131,8 @@ class _Builder:
         self.framework = framework
         self.owners = owners
         self.settings = settings
-        self.notes: list[str] = []
+        self.notes: list[tuple[str, str]] = []
+        """(kind, item) pairs of what HubSpot can only approximate."""
         self.missing: list[str] = []
 
     def owner(self, reference: str) -> Owner:
@@ -155,10 +157,9 @@ class _Builder:
         minutes = max(1, int(open_time_of(duration, calendar).total_seconds() // 60))
         if business_week(calendar) >= timedelta(days=7):
             return minutes  # open around the clock: business time is calendar time
+        waits = describe.duration(duration, self.framework)
         self.notes.append(
-            f"{what} waits {describe.duration(duration, self.framework)}; HubSpot delays count "
-            f"calendar time, so it is compiled as {minutes} minutes (nights, weekends and "
-            "holidays count too: outside business hours it moves on earlier)"
+            ("business-time-delay", f"{what} waits {waits}: compiled as {minutes} minutes")
         )
         return minutes
 
@@ -212,7 +213,9 @@ class _Builder:
                 break
             wait = self.minutes(current.move_on.after, f"level {current.id} of {trigger.id}")
             add(shapes.delay(str(len(actions) + 1), wait, next_id()))
-            branch = self._still_open(current.move_on.condition)
+            branch = self._still_open(
+                current.move_on.condition, f"level {current.id} of {trigger.id}"
+            )
             add(shapes.list_branch(str(len(actions) + 1), "Not done", branch, next_id()))
             number += 1
             new_owner = self.owner(following.owner)
@@ -240,6 +243,7 @@ class _Builder:
     def _notify(
         self, trigger: Trigger, level: Level, number: int, actions: list[dict[str, Any]]
     ) -> None:
+        what = f"level {level.id} of {trigger.id}"
         subject = f"Escalation: {trigger.name} (level {number})"
         body = f"You own this escalation at level {number}: {level.name}."
         for notify in level.notify:
@@ -259,12 +263,9 @@ class _Builder:
                     action_id, self.settings.slack_action_type, self._channel(target), message,
                     str(len(actions) + 2)))  # fmt: skip
             if "email" in notify.via:
-                self.notes.append("email notifications are not compiled (action 0-8 is unverified)")
+                self.notes.append(("email", what))
         if not self.settings.slack_action_type and any("slack" in n.via for n in level.notify):
-            self.notes.append(
-                "Slack notifications are not compiled: set hubspot.slack_action_type in "
-                "sync/targets.yaml to the portal's Slack action type id"
-            )
+            self.notes.append(("slack", what))
 
     def _channel(self, reference: str) -> str:
         if reference.startswith("#"):
@@ -274,17 +275,14 @@ class _Builder:
             return self.framework.team(key).slack_channel
         return self.framework.person(key).slack
 
-    def _still_open(self, condition: str) -> dict[str, Any]:
+    def _still_open(self, condition: str, what: str) -> dict[str, Any]:
         p = self.settings.prefix
         if condition == "not_acknowledged":
             operation = shapes.operation("ENUMERATION", "IS_ANY_OF", values=["open"])
         else:
             operation = shapes.operation("ENUMERATION", "IS_NONE_OF", values=["resolved"])
             if condition == "target_breached":
-                self.notes.append(
-                    "'target_breached' moves on while the escalation is not resolved: HubSpot "
-                    "cannot compare the business-time due date in a branch"
-                )
+                self.notes.append(("target-breached", what))
         return shapes.or_of_ands([[shapes.property_filter(f"{p}status", operation)]])
 
 
