@@ -45,7 +45,7 @@ def test_dates_stay_text_and_scalars_keep_their_types(tmp_path: Path) -> None:
 def test_front_matter_lines_are_offset(tmp_path: Path) -> None:
     text = "---\n# comment\nid: x\ntitle: [unclosed\n---\nbody\n"
     _, problems = load_document(write(tmp_path, "d.md", text), "doc", "d.md")
-    assert [(p.rule, p.line) for p in problems] == [("yaml-syntax", 5)]
+    assert [(p.rule, p.line) for p in problems] == [("yaml-syntax", 4)]
 
 
 def test_markdown_body_and_its_first_line(tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ def test_markdown_body_and_its_first_line(tmp_path: Path) -> None:
     [
         (b"id: x\n\x00\x01\x02", "binary-file", (2, 1)),
         ("id: caf\u00e9\n".encode("latin-1"), "encoding", (1, 8)),
-        (b"id: [unclosed\n", "yaml-syntax", (2, 1)),
+        (b"id: [unclosed\n", "yaml-syntax", (1, 5)),
         (b"id: a\nid: b\n", "duplicate-key", (2, 1)),
         (b"", "empty-document", (1, 1)),
         (b"id: !!python/object:os.system x\n", "yaml-tag", (1, 5)),

@@ -12,19 +12,20 @@ import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from escalations.model.convert import (
+    MAX_DEPTH,
+    MAX_NODES,
+    Converter,
+    ConvertError,
+)
+from escalations.model.convert import Pointer as Pointer
+from escalations.model.convert import Position as Position
 from escalations.model.filenames import misnamed_problem, name_defect, printable, walk
 from escalations.model.problems import Problem, error, warning
-
-Pointer = tuple[str | int, ...]
-Position = tuple[int, int]
+from escalations.model.yamlhints import syntax_problem
 
 MAX_BYTES = 1024 * 1024
 """Framework files are hand-written; anything larger is a mistake (or an attack)."""
-
-MAX_NODES = 50_000
-"""Nodes one file may expand to; aliases that expand beyond this are an alias bomb."""
-
-MAX_DEPTH = 64
 
 RULES = {
     "missing-file": "The required files framework.yaml, people.yaml, teams.yaml, calendars.yaml, "
@@ -66,17 +67,6 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 _SCHEMA_COMMENT = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)")
 _FRONT_MATTER = MarkdownIt("zero").use(front_matter_plugin)
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_STR = "tag:yaml.org,2002:str"
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:int": _CONSTRUCTOR.construct_yaml_int,
-    "tag:yaml.org,2002:float": _CONSTRUCTOR.construct_yaml_float,
-    "tag:yaml.org,2002:bool": _CONSTRUCTOR.construct_yaml_bool,
-    "tag:yaml.org,2002:null": _CONSTRUCTOR.construct_yaml_null,
-}
-# Dates stay text, exactly as written: the schemas and rules parse them.
-_TEXT_TAGS = frozenset({_STR, "tag:yaml.org,2002:timestamp"})
-_STANDARD_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +107,20 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class Unread:
+    """A framework file that could not be read into a Document (or is missing), and where."""
+
+    path: str
+    kind: str
+    position: Position
+    missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Loaded:
     documents: list[Document]
     problems: list[Problem]
+    unread: list[Unread] = field(default_factory=list)
 
 
 def discover(root: Path) -> tuple[list[tuple[Path, str]], list[Path], list[Path]]:
@@ -153,17 +154,22 @@ def load_framework(root: Path, *, display_root: str | None = None) -> Loaded:
     found, strays, misnamed = discover(root)
     documents: list[Document] = []
     problems: list[Problem] = []
+    unread: list[Unread] = []
     for path, kind in found:
         display = _display(shown, path.relative_to(root))
         document, file_problems = load_document(path, kind, display)
         problems.extend(file_problems)
         if document is not None:
             documents.append(replace(document, name=path.relative_to(root).as_posix()))
+        else:
+            first = min(file_problems, default=None)
+            unread.append(Unread(display, kind, (first.line, first.col) if first else (1, 1)))
     for path in misnamed:
         problems.append(misnamed_problem(path, _display(shown, path.parent.relative_to(root))))
     present = {kind for _, kind in found}
     for name, kind in SINGLE_FILES.items():
         if kind not in present:
+            unread.append(Unread(_display(shown, Path(name)), kind, (1, 1), missing=True))
             problems.append(
                 error(
                     _display(shown, Path(name)),
@@ -178,7 +184,7 @@ def load_framework(root: Path, *, display_root: str | None = None) -> Loaded:
         problems.append(
             warning(_display(shown, relative), (1, 1), "unknown-file", _stray_message(relative))
         )
-    return Loaded(documents, problems)
+    return Loaded(documents, problems, unread)
 
 
 def _stray_message(relative: Path) -> str:
@@ -274,7 +280,7 @@ def _load_yaml(
     try:
         root = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_problem(exc, display, line_offset)]
+        return None, [syntax_problem(exc, text, display, line_offset)]
     except yaml.YAMLError as exc:
         message = str(exc).splitlines()[0]
         return None, [
@@ -293,10 +299,10 @@ def _load_yaml(
                 f"schema/{kind}.schema.json.",
             )
         ]
-    converter = _Converter(line_offset)
+    converter = Converter(line_offset)
     try:
         data = converter.convert(root, ())
-    except _ConvertError as exc:
+    except ConvertError as exc:
         return None, [error(display, exc.position, exc.rule, exc.message)]
     document = Document(
         display, kind, data, converter.positions, converter.key_positions, schema_ref
@@ -304,114 +310,6 @@ def _load_yaml(
     return document, [
         error(display, pos, "duplicate-key", msg) for pos, msg in converter.duplicates
     ]
-
-
-def _syntax_problem(exc: yaml.MarkedYAMLError, display: str, line_offset: int) -> Problem:
-    problem, context = exc.problem or "invalid YAML", exc.context
-    mark = exc.problem_mark or exc.context_mark
-    if "end of stream" in problem and exc.context_mark:
-        mark = exc.context_mark  # where the unclosed quote or bracket was opened
-    pos = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
-    if "another document" in problem:
-        message = (
-            "the file holds more than one YAML document (a second '---' line); keep one "
-            "document per file."
-        )
-    else:
-        what = f"{context}: {problem}" if context else problem
-        message = f"YAML syntax error ({what}); fix the syntax here."
-    return error(display, pos, "yaml-syntax", message)
-
-
-class _ConvertError(Exception):
-    def __init__(self, position: Position, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.position, self.rule, self.message = position, rule, message
-
-
-class _Converter:
-    """Turns composed YAML nodes into JSON-like data, recording positions, within budgets."""
-
-    def __init__(self, line_offset: int) -> None:
-        self.line_offset = line_offset
-        self.nodes = 0
-        self.positions: dict[Pointer, Position] = {}
-        self.key_positions: dict[Pointer, Position] = {}
-        self.duplicates: list[tuple[Position, str]] = []
-
-    def position(self, node: yaml.Node) -> Position:
-        return (node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1)
-
-    def convert(self, node: yaml.Node, pointer: Pointer) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            keys = [
-                pointer[:i] for i in range(len(pointer), 0, -1) if pointer[:i] in self.key_positions
-            ]
-            where = self.key_positions[keys[0]] if keys else self.position(node)
-            name = f"'{keys[0][-1]}'" if keys else "the document"
-            raise _ConvertError(
-                where,
-                "too-many-nodes",
-                f"{name} expands to more than {MAX_NODES:,} values (aliases that repeat "
-                "aliases, an 'alias bomb'?); write the content out plainly instead.",
-            )
-        if len(pointer) > MAX_DEPTH:
-            raise _ConvertError(
-                self.position(node),
-                "too-deep",
-                f"the document nests deeper than {MAX_DEPTH} levels; flatten it.",
-            )
-        self.positions.setdefault(pointer, self.position(node))
-        if node.tag not in _STANDARD_TAGS and not isinstance(node, yaml.ScalarNode):
-            raise _unsupported_tag(node.tag, self.position(node))
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, pointer)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*pointer, i)) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)
-        return self.scalar(node)
-
-    def mapping(self, node: yaml.MappingNode, pointer: Pointer) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _ConvertError(
-                    self.position(key_node),
-                    "yaml-syntax",
-                    "a mapping key must be plain text, not a list or mapping.",
-                )
-            key = str(key_node.value)
-            child = (*pointer, key)
-            if key in result:
-                first = self.key_positions[child]
-                self.duplicates.append(
-                    (
-                        self.position(key_node),
-                        f"key '{key}' appears twice in this mapping (first on line {first[0]}); "
-                        "YAML keeps only the last one: remove or rename one of them.",
-                    )
-                )
-            self.key_positions.setdefault(child, self.position(key_node))
-            result[key] = self.convert(value_node, child)
-        return result
-
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag in _TEXT_TAGS:
-            return str(node.value)
-        construct = _SCALAR_TAGS.get(node.tag)
-        if construct is None:
-            raise _unsupported_tag(node.tag, self.position(node))
-        return construct(node)
-
-
-def _unsupported_tag(tag: str, position: Position) -> _ConvertError:
-    written = tag.replace("tag:yaml.org,2002:", "!!", 1)
-    return _ConvertError(
-        position,
-        "yaml-tag",
-        f"the YAML tag '{written}' is not supported; remove it and write a plain value.",
-    )
 
 
 def _byte_position(raw: bytes, offset: int) -> Position:

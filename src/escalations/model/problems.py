@@ -12,6 +12,8 @@ from enum import StrEnum
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
+    """Says what was not checked and why; counts as neither an error nor a warning."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -47,6 +49,10 @@ def warning(path: str, pos: tuple[int, int], rule: str, message: str) -> Problem
     return Problem(path, pos[0], pos[1], Severity.WARNING, rule, message)
 
 
+def note(path: str, pos: tuple[int, int], rule: str, message: str) -> Problem:
+    return Problem(path, pos[0], pos[1], Severity.NOTE, rule, message)
+
+
 def summary(problems: Iterable[Problem], documents: int) -> str:
     counts = Counter(p.severity for p in problems)
     errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
@@ -76,12 +82,15 @@ def render_json(problems: list[Problem], documents: int) -> str:
 def render_github(problems: list[Problem], documents: int) -> str:
     """GitHub Actions workflow commands: one annotation per problem, then the summary."""
     lines = [
-        f"::{p.severity} file={escape_property(p.path)},line={p.line},col={p.col},"
+        f"::{_GITHUB_LEVELS[p.severity]} file={escape_property(p.path)},line={p.line},col={p.col},"
         f"title={escape_property(p.rule)}::{escape_data(p.message)}"
         for p in problems
     ]
     lines.append(summary(problems, documents))
     return "\n".join(lines)
+
+
+_GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
 
 def escape_data(value: str) -> str:

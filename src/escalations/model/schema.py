@@ -114,16 +114,33 @@ def fast_validators(directory: Path | None = None) -> dict[str, jsonschema_rs.Va
 
 
 def check_document(document: Document) -> list[Problem]:
+    return check_parts(document)[0]
+
+
+def check_parts(
+    document: Document, references: frozenset[Pointer] = frozenset()
+) -> tuple[list[Problem], frozenset[Pointer]]:
+    """The document's schema problems, and the pointers of the values that fail it (so rules
+    can skip just those). A malformed reference at one of `references` is left to the
+    reference rule, which knows the ids and suggests the right one."""
     if fast_validators()[document.kind].is_valid(document.data):
-        return []
+        return [], frozenset()
     problems: list[Problem] = []
+    bad: set[Pointer] = set()
+    found = False
     for err in validators()[document.kind].iter_errors(document.data):
+        found = True
+        pointer: Pointer = tuple(err.absolute_path)
+        if pointer in references and _malformed_reference(err):
+            continue
+        bad.update(_failing(err, pointer))
         if not _misspelled(err):
             problems.extend(_explain(document, err))
-    if not problems:
+    if not found:
         # The two validators disagree; say what jsonschema-rs saw rather than accept the file.
         first = next(iter(fast_validators()[document.kind].iter_errors(document.data)))
         pointer = tuple(first.instance_path)
+        bad.add(pointer)
         problems.append(
             error(
                 document.path,
@@ -132,7 +149,33 @@ def check_document(document: Document) -> list[Problem]:
                 f"{_describe(pointer)}: {first.message}.",
             )
         )
-    return sorted(set(problems))
+    return sorted(set(problems)), frozenset(bad)
+
+
+def _malformed_reference(err: ValidationError) -> bool:
+    schema: Any = err.schema
+    pattern = str(schema.get("pattern", "")) if isinstance(schema, dict) else ""
+    return (
+        err.validator == "pattern"
+        and isinstance(err.instance, str)
+        and pattern.startswith(("^person:", "^team:", "^(person|team):"))
+    )
+
+
+def _failing(err: ValidationError, pointer: Pointer) -> set[Pointer]:
+    """The values a schema error makes unusable: none for a missing key (but a missing id
+    counts, as nothing can refer to it), the unknown or forbidden keys, else the value."""
+    schema: Any = err.schema
+    expected: Any = err.validator_value
+    instance: Any = err.instance
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = schema.get("properties", {})
+        return {(*pointer, key) for key in err.instance if key not in allowed}
+    if err.validator in ("required", "dependentRequired"):
+        missing_id = err.validator == "required" and "id" in expected
+        return {(*pointer, "id")} if missing_id and "id" not in (instance or {}) else set()
+    forbidden = _forbidden_keys(err)
+    return {(*pointer, key) for key in forbidden} if forbidden else {pointer}
 
 
 def _explain(document: Document, err: ValidationError) -> Iterator[Problem]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from escalations.errors import FrameworkNotFoundError
 from escalations.model.build import build_framework
 from escalations.model.framework import Framework
-from escalations.model.load import Document, load_framework
+from escalations.model.load import Document, Pointer, load_framework
 from escalations.model.problems import Problem, Severity
 from escalations.model.rules import check_rules
-from escalations.model.schema import check_document
+from escalations.model.rules.index import reference_pointers
+from escalations.model.schema import check_parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +42,47 @@ def validate_framework(directory: Path, *, display_root: str | None = None) -> V
         )
     loaded = load_framework(directory, display_root=display_root)
     problems = list(loaded.problems)
-    invalid: set[str] = set()
+    checked: list[Document] = []
+    unmapped: set[str] = set()
+    failing: dict[str, frozenset[Pointer]] = {}
     for document in loaded.documents:
-        schema_problems = check_document(document)
-        if schema_problems:
-            invalid.add(document.path)
-            problems.extend(schema_problems)
-    problems.extend(check_rules(loaded.documents, frozenset(invalid)))
+        schema_problems, bad = check_parts(document, reference_pointers(document))
+        problems.extend(schema_problems)
+        if not bad:
+            checked.append(document)
+            continue
+        failing[document.path] = bad
+        if () in bad:
+            unmapped.add(document.path)  # nothing of it can be trusted: the ids still resolve
+            checked.append(document)
+        else:
+            checked.append(replace(document, data=_without(document.data, bad)))
+    problems.extend(
+        check_rules(checked, frozenset(unmapped), unread=loaded.unread, failing=failing)
+    )
     problems.sort()
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     framework = None if has_errors else build_framework(loaded.documents)
     return Validation(loaded.documents, problems, framework)
+
+
+def _without(data: Any, pointers: frozenset[Pointer]) -> Any:
+    """A copy of `data` without the values at `pointers` (list items become None, so the
+    positions of the others still match), for the rules to check the rest of the file."""
+    pruned = copy.deepcopy(data)
+    for pointer in sorted(pointers, key=len):
+        parent = pruned
+        for part in pointer[:-1]:
+            if isinstance(parent, dict) and isinstance(part, str):
+                parent = parent.get(part)
+            elif isinstance(parent, list) and isinstance(part, int) and part < len(parent):
+                parent = parent[part]
+            else:
+                parent = None
+                break
+        last = pointer[-1]
+        if isinstance(parent, dict) and isinstance(last, str):
+            parent.pop(last, None)
+        elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+            parent[last] = None
+    return pruned

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from escalations.model.load import Document, Pointer
-from escalations.model.problems import Problem, Severity
+from escalations.model.load import Document, Pointer, Position, Unread
+from escalations.model.problems import Problem, Severity, note
 
 OWNER = "owner"
 """A reference target that is `person:<id>` or `team:<id>`."""
@@ -36,11 +36,22 @@ class Rule:
 
 
 class Index:
-    """Every identified entity of the document set, by kind and id, in file order."""
+    """Every identified entity of the document set, by kind and id, in file order, and the
+    kinds whose ids are not all known because a document defining them could not be read."""
 
-    def __init__(self, documents: list[Document], invalid: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        documents: list[Document],
+        invalid: frozenset[str] = frozenset(),
+        *,
+        unread: Iterable[Unread] = (),
+        failing: Mapping[str, frozenset[Pointer]] | None = None,
+    ) -> None:
         self.documents = [d for d in documents if d.path not in invalid]
         self.entities: dict[str, dict[str, list[Entity]]] = defaultdict(lambda: defaultdict(list))
+        self.unreadable: dict[str, tuple[str, Position, bool]] = {}
+        """For each kind not fully known, the first file that could not be read, and where."""
+        self.skipped: Counter[str] = Counter()
         for document in documents:
             for kind, pointer in _ENTITY_LISTS.get(document.kind, ()):
                 for child, data in _expand(document, pointer):
@@ -48,6 +59,47 @@ class Index:
                         self._add(kind, data["id"], Entity(document, child, data))
             if document.kind == "playbook" and isinstance(document.get(("type",)), str):
                 self._add("type", document.data["type"], Entity(document, (), document.data))
+        for file in unread:
+            for kind in _defined_kinds(file.kind):
+                self.unreadable.setdefault(kind, (file.path, file.position, file.missing))
+        for document in documents:
+            bad = (failing or {}).get(document.path, frozenset())
+            for kind, pattern in _id_parts(document.kind):
+                broken = sorted(p for p in bad if _breaks_ids(p, pattern))
+                if broken:
+                    where = document.at(broken[0])
+                    self.unreadable.setdefault(kind, (document.path, where, False))
+
+    def skips(self, kind: str) -> bool:
+        """Whether a check that needs every id of `kind` must be skipped (and counts it)."""
+        if kind in self.unreadable:
+            self.skipped[kind] += 1
+            return True
+        return False
+
+    def notes(self) -> list[Problem]:
+        """One note per unreadable file, saying which checks were skipped because of it."""
+        by_file: dict[tuple[str, Position, bool], list[tuple[str, int]]] = defaultdict(list)
+        for kind, count in self.skipped.items():
+            by_file[self.unreadable[kind]].append((kind, count))
+        notes = []
+        for (path, position, missing), skipped in by_file.items():
+            words = " and ".join(_skipped_words(kind, count) for kind, count in skipped)
+            one = len(skipped) == 1 and skipped[0][1] == 1 and skipped[0][0] != "case"
+            notes.append(
+                note(
+                    path,
+                    position,
+                    "skipped",
+                    f"{words} {'was' if one else 'were'} not checked because this file "
+                    + (
+                        "is missing; create it, then validate again."
+                        if missing
+                        else "could not be read; fix it, then validate again."
+                    ),
+                )
+            )
+        return notes
 
     def _add(self, kind: str, key: str, entity: Entity) -> None:
         self.entities[kind][key].append(entity)
@@ -141,6 +193,50 @@ _KIND_WORDS = {
 }
 
 
+_PLURALS = {
+    "person": "people",
+    "root-cause": "root causes",
+    "action-item": "action items",
+    "case": "test cases",
+    "type": "escalation types",
+    "playbook": "playbooks",
+}
+
+
+def _defined_kinds(document_kind: str) -> list[str]:
+    return [kind for kind, _ in _id_parts(document_kind)]
+
+
+def _id_parts(document_kind: str) -> list[tuple[str, Pointer]]:
+    """The kinds a document kind defines, each with the pointer of its ids."""
+    parts = [(kind, (*pattern, "id")) for kind, pattern in _ENTITY_LISTS.get(document_kind, ())]
+    return [*parts, ("type", ("type",))] if document_kind == "playbook" else parts
+
+
+def _breaks_ids(failing: Pointer, ids: Pointer) -> bool:
+    """Whether a value failing its schema at `failing` hides ids matching `ids` (with '*')."""
+    if len(failing) > len(ids):
+        return False
+    return all(part == "*" or part == got for part, got in zip(ids, failing, strict=False))
+
+
+def _skipped_words(kind: str, count: int) -> str:
+    if kind == "case":
+        return f"the tests of {count} trigger{'s' if count != 1 else ''}"
+    plural = _PLURALS.get(kind, f"{_word(kind)}s")
+    return f"{count} reference{'s' if count != 1 else ''} to {plural}"
+
+
+def reference_pointers(document: Document) -> frozenset[Pointer]:
+    """Where the document refers to other entities by id (the reference rule checks these)."""
+    return frozenset(
+        pointer
+        for pattern, _ in _REFERENCES.get(document.kind, ())
+        for pointer, value in _expand(document, pattern)
+        if isinstance(value, str)
+    )
+
+
 def _expand(document: Document, pattern: Pointer) -> Iterator[tuple[Pointer, Any]]:
     """Every (pointer, value) matching `pattern`, where '*' stands for any list index or key."""
     found: list[tuple[Pointer, Any]] = [((), document.data)]
@@ -178,20 +274,35 @@ def _word(kind: str) -> str:
 
 
 def _unresolved(index: Index, value: str, target: str) -> str | None:
-    """Why a reference does not resolve, or None when it does."""
+    """Why a reference does not resolve, or None when it does (or cannot be known because
+    the file defining its kind could not be read)."""
     kind, key = target, value
     if target == OWNER:
         if value == "owner" or value.startswith("#"):
             return None
         kind, _, key = value.partition(":")
         if kind not in ("person", "team"):
-            return f"'{value}' must start with 'person:' or 'team:'"
-    if key in index.entities[kind]:
+            return f"'{value}' must start with 'person:' or 'team:'{_owner_hint(index, value)}"
+    if key in index.entities[kind] or index.skips(kind):
         return None
     close = difflib.get_close_matches(key, index.ids(kind), n=1, cutoff=0.6)
     prefix = f"{kind}:" if target == OWNER else ""
     hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
     return f"no {_word(kind)} has the id '{key}'{hint}"
+
+
+def _owner_hint(index: Index, value: str) -> str:
+    """The owner reference meant by a value without its prefix (or with a wrong one)."""
+    key = value.partition(":")[2] if ":" in value else value
+    owners = [f"{kind}:{i}" for kind in ("person", "team") for i in index.ids(kind)]
+    exact = [o for o in owners if o.partition(":")[2] == key]
+    close = exact or difflib.get_close_matches(
+        key, [o.partition(":")[2] for o in owners], n=1, cutoff=0.6
+    )
+    if not close:
+        return ""
+    meant = close[0] if exact else next(o for o in owners if o.partition(":")[2] == close[0])
+    return f" (did you mean '{meant}'?)"
 
 
 RULES: list[Rule] = []

@@ -122,7 +122,11 @@ def _conditions(index: Index) -> Iterator[tuple[Document, Pointer, dict[str, Any
 def condition_fields(index: Index) -> Iterator[Problem]:
     for document, pointer, leaf in _conditions(index):
         name = leaf.get("field")
-        if isinstance(name, str) and index.first("field", name) is None:
+        if (
+            isinstance(name, str)
+            and index.first("field", name) is None
+            and not index.skips("field")
+        ):
             yield error(
                 document.path,
                 document.at((*pointer, "field")),
@@ -190,6 +194,8 @@ def after_references(index: Index) -> Iterator[Problem]:
         if not isinstance(target, str):
             continue
         tier_id, _, name = target.partition(".")
+        if index.first("tier", tier_id) is None and index.skips("tier"):
+            continue
         if index.first("tier", tier_id) is None:
             yield error(
                 document.path,
@@ -219,6 +225,8 @@ def test_tickets(index: Index) -> Iterator[Problem]:
             for pointer, value in _expand(document, pattern):
                 name = str(pointer[-1])
                 field = index.first("field", name)
+                if field is None and index.skips("field"):
+                    continue
                 if field is None:
                     yield error(
                         document.path,

@@ -51,6 +51,8 @@ def move_on(index: Index) -> Iterator[Problem]:
         has_handoff = isinstance(document.get(("handoff",)), str)
         for i, level in enumerate(levels):
             last = i == len(levels) - 1
+            if not isinstance(level, dict):
+                continue  # a level that failed its schema (reported there)
             if last and "move_on" in level and not has_handoff:
                 yield error(
                     document.path,
@@ -110,7 +112,8 @@ def untested_triggers(index: Index) -> Iterator[Problem]:
     }
     for entity in index.checked("trigger"):
         key = entity.data["id"]
-        if key not in tested and entity.data.get("enabled", True):
+        untested = key not in tested and entity.data.get("enabled", True)
+        if untested and not index.skips("case"):
             yield warning(
                 entity.document.path,
                 entity.document.at(("id",)),
@@ -222,7 +225,9 @@ def calendar_hours(index: Index) -> Iterator[Problem]:
         for pointer, intervals in _expand(document, ("calendars", "*", "hours", "*")):
             spans: list[tuple[int, int, int]] = []
             for i, text in enumerate(intervals if isinstance(intervals, list) else []):
-                start, _, end = str(text).partition("-")
+                if not isinstance(text, str):
+                    continue  # a value that failed its schema (reported there)
+                start, _, end = text.partition("-")
                 begin, finish = _minutes(start), _minutes(end)
                 if finish <= begin:
                     yield error(
