@@ -182,6 +182,15 @@ def property_update_request(prop: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in prop.items() if k in PROPERTY_UPDATE_FIELDS}
 
 
+# ApiSingleConnectionAction.fields [SPEC] types every field value as a JSON object
+# (`additionalProperties: {type: object}`), while HubSpot's own documented examples (ref §3.3:
+# 0-1 `"delta": "1440"`, 0-9 `"user_ids": [...]`, `"subject": "..."`) and every flow read back
+# from a portal [3P] carry strings and arrays. Here the spec cannot be the stricter rule to
+# follow: read literally it makes every documented action invalid, so it is the generator's
+# rendering of an untyped map. The documented shapes are sent; value objects (STATIC_VALUE,
+# TIMESTAMP, ...) where HubSpot documents them. Every other rule of the spec is followed.
+
+
 def connection(next_id: str | None) -> dict[str, Any]:
     return {"connection": {"edgeType": "STANDARD", "nextActionId": next_id}} if next_id else {}
 
