@@ -1,0 +1,1 @@
+"""Escalation events -> outbox -> Slack: events, the durable outbox, messages, recipients."""
