@@ -1,5 +1,5 @@
-"""Local emulators of Notion and HubSpot (one subpackage each), with what they share.
+"""Local emulators of Notion, HubSpot and Slack, one subpackage each, for tests and the sandbox.
 
-Both serve over one loopback HTTP server (`http.py`), keep state in one SQLite base
+They serve over one loopback HTTP server (`http.py`), keep state in one SQLite base
 (`sqlite.py`) and speak one fault vocabulary (`faults.py`).
 """

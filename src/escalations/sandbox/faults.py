@@ -1,4 +1,4 @@
-"""Scripted faults both emulators share: kinds, matching, gateway pages, HTTP dates and lag."""
+"""Scripted faults the emulators share: kinds, matching, gateway pages, HTTP dates and lag."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from escalations.sandbox.http import Response
 
 COMMON_KINDS = ("error", "stall", "reset", "html", "retry_date", "lag")
-"""Fault kinds of both emulators. `lag` is switched on by `lag()`, the others by
+"""Fault kinds of the emulators. `lag` is switched on by `lag()`, the others by
 `inject(kind=...)`:
 
 - error: the API's JSON error body for the status (a status below 400 only delays);

@@ -133,7 +133,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Emulator:
-    """What both emulators share: serve `handle` on loopback in a daemon thread, start and
+    """What the emulators share: serve `handle` on loopback in a daemon thread, start and
     stop at will (the state stays), close with the store, use as a context manager."""
 
     NAME = "emulator"
