@@ -3,17 +3,29 @@ and the emulator's deliveries to a loopback server, signed as HubSpot signs them
 
 from __future__ import annotations
 
+import itertools
 import json
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from hubspot.crm.tickets import SimplePublicObjectInputForCreate
+from hubspot.utils.signature import Signature
 
 from escalations.errors import EscalationsError
 from escalations.model.framework import Framework
 from escalations.publish.hubspot.compile import Owner, Settings, Webhook, compile_framework
-from escalations.publish.targets import NotifySettings, load_targets
+from escalations.publish.hubspot.portal import Portal
+from escalations.publish.hubspot.target import apply_portal, plan_portal
+from escalations.publish.targets import NotifySettings, _hubspot, load_targets
+from escalations.sandbox.hubspot.emulator import HubSpotEmulator
 
+from .conftest import HUBSPOT_TOKEN
 from .test_hubspot_contracts import problems
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,3 +175,176 @@ def test_the_notes_say_which_notifications_go_through_the_notifier(framework):
         "where each level starts; the notifier tells Slack)"
     )
     assert "#support-escalations at level team-lead of manager-request" in kinds["webhook"].details
+
+
+# -- the emulator delivers them -------------------------------------------------------------
+
+SECRET = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"
+
+
+class Receiver:
+    """A real loopback HTTP server (threaded) that answers with scripted statuses."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": body}
+                )
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+def _deploy(framework: Framework, hook: Webhook) -> tuple[HubSpotEmulator, Any]:
+    emulator = HubSpotEmulator(token=HUBSPOT_TOKEN, rate_limit=None)
+    emulator.start()
+    for person in framework.people:
+        first, _, last = person.name.partition(" ")
+        emulator.add_owner(person.email, first, last)
+    emulator.webhooks.apps[4242] = SECRET
+    emulator.webhooks.secrets["MY_KEY"] = "k3y"
+    client = _hubspot(HUBSPOT_TOKEN, emulator.base_url)
+    portal = Portal(client, "esc_")
+    state = portal.observe()
+    compiled = compile_framework(framework, state.owners, Settings(webhook=hook))
+    changes = plan_portal(compiled, state, allow_delete=False, force=False, enable=True)
+    apply_portal(portal, compiled, state, changes, enable=True)
+    return emulator, client
+
+
+def _escalate(client: Any) -> str:
+    request = SimplePublicObjectInputForCreate(
+        properties={"subject": "Please escalate this", "hs_pipeline_stage": "1"}
+    )
+    return str(
+        client.crm.tickets.basic_api.create(simple_public_object_input_for_create=request).id
+    )
+
+
+def _query(path: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(path).query))
+
+
+def test_the_emulator_posts_the_ticket_signed_as_hubspot_signs_it(framework, receiver):
+    emulator, client = _deploy(framework, Webhook(f"{receiver.base}/events", "signature",
+                                                  app_id=4242))  # fmt: skip
+    try:
+        ticket = _escalate(client)
+        values = emulator.ticket(ticket)
+        [sent] = receiver.requests
+        assert urlsplit(sent["path"]).path == "/events"
+        assert _query(sent["path"]) == {
+            "trigger": values["esc_trigger"],
+            "level": "1",
+            "event": "escalated",
+            "ticket": ticket,
+            "escalated_at": values["esc_escalated_at"],
+        }
+        body = json.loads(sent["body"])
+        assert body["id"] == ticket and body["archived"] is False
+        assert body["properties"]["subject"] == "Please escalate this"
+        assert body["properties"]["hubspot_owner_id"] == values["hubspot_owner_id"]
+        headers = sent["headers"]
+        assert Signature.is_valid(
+            signature=headers["X-HubSpot-Signature-v3"],
+            client_secret=SECRET,
+            request_body=sent["body"].decode(),
+            http_uri=receiver.base + sent["path"],
+            http_method="POST",
+            signature_version="v3",
+            timestamp=headers["X-HubSpot-Request-Timestamp"],
+        )
+        assert not Signature.is_valid(
+            signature=headers["X-HubSpot-Signature-v3"],
+            client_secret="another-secret",
+            request_body=sent["body"].decode(),
+            http_uri=receiver.base + sent["path"],
+            http_method="POST",
+            signature_version="v3",
+            timestamp=headers["X-HubSpot-Request-Timestamp"],
+        )
+        [delivery] = emulator.webhooks.deliveries
+        assert (delivery.state, [a.status for a in delivery.attempts]) == ("DELIVERED", [200])
+
+        emulator.advance(timedelta(hours=2))  # level 1 was not acknowledged: it moves on
+        moved = receiver.requests[1]
+        assert {k: _query(moved["path"])[k] for k in ("level", "event", "ticket")} == {
+            "level": "2",
+            "event": "moved",
+            "ticket": ticket,
+        }
+    finally:
+        emulator.stop()
+
+
+def test_a_5xx_is_retried_on_the_emulator_clock_and_a_4xx_is_not(framework, receiver):
+    hook = Webhook(f"{receiver.base}/e?src=hs", "key", header="X-Key", secret_name="MY_KEY")
+    emulator, client = _deploy(framework, hook)
+    try:
+        receiver.statuses = [503]
+        _escalate(client)
+        [delivery] = emulator.webhooks.deliveries
+        assert (delivery.state, [a.status for a in delivery.attempts]) == ("PENDING", [503])
+        assert len(receiver.requests) == 1
+        emulator.advance(timedelta(seconds=59))
+        assert len(receiver.requests) == 1
+        emulator.advance(timedelta(seconds=1))
+        assert (delivery.state, [a.status for a in delivery.attempts]) == ("DELIVERED", [503, 200])
+        first, again = receiver.requests
+        assert first["body"] == again["body"] and first["path"] == again["path"]
+        assert again["headers"]["X-Key"] == "k3y"
+        assert "X-HubSpot-Signature-v3" not in again["headers"]
+        assert _query(again["path"])["src"] == "hs"
+
+        receiver.statuses = [404]
+        _escalate(client)
+        refused = emulator.webhooks.deliveries[-1]
+        emulator.advance(timedelta(minutes=5))
+        assert (refused.state, [a.status for a in refused.attempts]) == ("FAILED", [404])
+    finally:
+        emulator.stop()
+
+
+def test_an_unreachable_notifier_is_retried_with_growing_gaps_then_given_up(framework):
+    emulator, client = _deploy(framework, Webhook("http://127.0.0.1:9/e", "signature",
+                                                  app_id=4242))  # fmt: skip
+    try:
+        _escalate(client)
+        delivery = emulator.webhooks.deliveries[0]
+        assert [a.status for a in delivery.attempts] == [None]
+        emulator.advance(timedelta(days=4))
+        gaps = [
+            datetime.fromisoformat(b.at) - datetime.fromisoformat(a.at)
+            for a, b in itertools.pairwise(delivery.attempts)
+        ]
+        assert gaps[:4] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
+        assert max(gaps) == timedelta(hours=8)
+        assert delivery.state == "FAILED"
+    finally:
+        emulator.stop()

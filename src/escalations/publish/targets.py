@@ -229,6 +229,11 @@ def hubspot_session(target: Target, framework: Framework) -> Iterator[Portal]:
         emulator = HubSpotEmulator(SANDBOX_DIR / "hubspot.sqlite", token=SANDBOX_TOKEN)
         if settings.slack_action_type:  # as if the portal had the Slack app installed
             emulator.install_action(settings.slack_action_type, ("channel", "message"))
+        if target.notify is not None:  # the portal's side of the notifier's secret
+            secret = target.notify.secret(sandbox=True)
+            if target.notify.app_id is not None:
+                emulator.webhooks.apps[target.notify.app_id] = secret
+            emulator.webhooks.secrets[target.notify.secret_env] = secret
         base_url = emulator.start()
         try:
             portal = Portal(_hubspot(SANDBOX_TOKEN, base_url), settings.prefix)
