@@ -67,14 +67,14 @@ def test_version_option_and_command(cli: Callable[..., Result]) -> None:
 
 def test_notes_are_grouped_by_kind_and_counted_once() -> None:
     notes = group_notes(
-        [("email", "level b of t"), ("business-time-delay", "x"), ("email", "level a of t"),
-         ("email", "level b of t")]
+        [("webhook", "level b of t"), ("business-time-delay", "x"), ("webhook", "level a of t"),
+         ("webhook", "level b of t")]
     )  # fmt: skip
-    assert [n.kind for n in notes] == ["business-time-delay", "email"]
+    assert [n.kind for n in notes] == ["business-time-delay", "webhook"]
     assert notes[1] == Note(
-        "email",
-        "2 email notifications are not compiled (HubSpot's email action is unverified); notify "
-        "via hubspot or slack instead",
+        "webhook",
+        "2 notifications go through the notifier's webhook (HubSpot calls notify.webhook_url "
+        "where each level starts; the notifier tells Slack)",
         ("level a of t", "level b of t"),
     )
     assert notes[0].summary.startswith("1 business-time delay is compiled as calendar time")
@@ -105,8 +105,6 @@ SUMMARIES = [
     "and weekends too, so they can end early)",
     "note: 24 Slack notifications are not compiled; set hubspot.slack_action_type in "
     "sync/targets.yaml to the portal's Slack action type id",
-    "note: 12 email notifications are not compiled (HubSpot's email action is unverified); "
-    "notify via hubspot or slack instead",
     "note: 6 levels move on at 'target_breached' when not resolved (HubSpot cannot compare a "
     "business-time due date); write 'not_resolved' to say so",
 ]
@@ -126,7 +124,7 @@ def test_notes_show_when_hubspot_changes_and_on_request(
 
     applied = cli("apply", *portal_args, "--yes")
     assert applied.code == 0, applied.err
-    assert applied.err.splitlines()[:4] == [f"{s}; `--verbose` lists them" for s in SUMMARIES]
+    assert applied.err.splitlines()[:3] == [f"{s}; `--verbose` lists them" for s in SUMMARIES]
 
     quiet = cli("plan", *portal_args, "--detailed-exitcode")
     assert (quiet.code, quiet.out, quiet.err) == (
@@ -139,7 +137,7 @@ def test_notes_show_when_hubspot_changes_and_on_request(
     lines = verbose.err.splitlines()
     headers = [line for line in lines if line.startswith("note: ")]
     assert headers == [f"{s}:" for s in SUMMARIES]
-    assert lines[lines.index(f"{SUMMARIES[3]}:") + 1 :] == TARGET_BREACHED
+    assert lines[lines.index(f"{SUMMARIES[2]}:") + 1 :] == TARGET_BREACHED
     delays = lines[1 : lines.index(f"{SUMMARIES[1]}:")]
     assert len(delays) == 14
     assert delays[-1] == (
@@ -152,5 +150,5 @@ def test_render_groups_its_notes(tmp_path: Path, cli: Callable[..., Result]) -> 
     result = cli("render", "--out", str(tmp_path), "--framework", str(FRAMEWORK))
     assert result.code == 0, result.err
     lines = result.out.splitlines()
-    assert lines[:4] == [f"{s}; `--verbose` lists them" for s in SUMMARIES]
-    assert lines[4].startswith("wrote ") and len(lines) == 5
+    assert lines[:3] == [f"{s}; `--verbose` lists them" for s in SUMMARIES]
+    assert lines[3].startswith("wrote ") and len(lines) == 4

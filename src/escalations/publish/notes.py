@@ -30,9 +30,14 @@ _SUMMARIES: dict[str, Callable[[int], str]] = {
         f"{_plural(n, 'Slack notification is', 'Slack notifications are')} not compiled; set "
         "hubspot.slack_action_type in sync/targets.yaml to the portal's Slack action type id"
     ),
-    "email": lambda n: (
-        f"{_plural(n, 'email notification is', 'email notifications are')} not compiled "
-        "(HubSpot's email action is unverified); notify via hubspot or slack instead"
+    "webhook": lambda n: (
+        f"{_plural(n, 'notification goes', 'notifications go')} through the notifier's webhook "
+        "(HubSpot calls notify.webhook_url where each level starts; the notifier tells Slack)"
+    ),
+    "channel": lambda n: (
+        f"{_plural(n, 'channel notification', 'channel notifications')} via hubspot "
+        f"{'is' if n == 1 else 'are'} not compiled (HubSpot notifies users, not channels); "
+        "set notify.webhook_url in sync/targets.yaml or notify the channel via slack"
     ),
     "target-breached": lambda n: (
         f"{_plural(n, 'level moves', 'levels move')} on at 'target_breached' when not resolved "

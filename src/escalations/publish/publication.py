@@ -8,7 +8,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from escalations.model.framework import Framework
-from escalations.publish.hubspot.compile import Compiled, Settings, compile_framework
+from escalations.publish.hubspot.compile import Compiled, Settings, compile_framework, webhook
 from escalations.publish.hubspot.portal import Portal, PortalState
 from escalations.publish.hubspot.target import apply_portal, option_problems, plan_portal
 from escalations.publish.notes import Note
@@ -104,7 +104,8 @@ def publication(
             portal = stack.enter_context(hubspot_session(target, framework))
             state = portal.observe()
             assert target.hubspot is not None
-            settings = Settings(target.hubspot.prefix, target.hubspot.slack_action_type)
+            settings = Settings(target.hubspot.prefix, target.hubspot.slack_action_type,
+                                webhook(target))  # fmt: skip
             compiled = compile_framework(framework, state.owners, settings)
             flags = {"allow_delete": allow_delete, "force": force, "enable": enable_workflows}
             changes = option_problems(framework, state) + plan_portal(compiled, state, **flags)

@@ -48,6 +48,37 @@ class HubSpotSettings:
     base_url: str | None
 
 
+SECRET_ENV = {"signature": "HUBSPOT_CLIENT_SECRET", "key": "ESCALATIONS_WEBHOOK_KEY"}
+"""The default environment variable of each notify `auth`."""
+SANDBOX_WEBHOOK_SECRET = "sandbox-webhook-secret"
+"""The sandbox's webhook secret when `secret_env` is unset: it guards nothing but loopback."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotifySettings:
+    """The notifier's webhook that HubSpot's workflows call where each level starts."""
+
+    webhook_url: str
+    auth: str
+    """"signature" (v3 request signature with app `app_id`'s client secret) or "key"."""
+    secret_env: str
+    """The environment variable of the client secret or key; for "key" also the name of
+    the HubSpot secret holding it."""
+    app_id: int | None = None
+    header: str | None = None
+
+    def secret(self, *, sandbox: bool = False) -> str:
+        """The secret from the environment (the sandbox has a stand-in when it is unset)."""
+        value = os.environ.get(self.secret_env)
+        if value:
+            return value
+        if sandbox:
+            return SANDBOX_WEBHOOK_SECRET
+        what = "the HubSpot app's client secret" if self.auth == "signature" else "the key"
+        raise EscalationsError(f"{self.secret_env} is not set; export {what} (notify.auth: "
+                               f"{self.auth} in sync/targets.yaml).")  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     name: str
@@ -55,6 +86,7 @@ class Target:
     sandbox: bool
     notion: NotionSettings | None
     hubspot: HubSpotSettings | None = None
+    notify: NotifySettings | None = None
 
 
 def load_targets(path: Path) -> dict[str, Target]:
@@ -92,6 +124,16 @@ def _target(name: str, data: dict[str, Any]) -> Target:
         )
         if hubspot
         else None,
+        _notify(data["notify"]) if data.get("notify") else None,
+    )
+
+
+def _notify(data: dict[str, Any]) -> NotifySettings:
+    """The schema has checked the shape (https, or http on loopback; app_id or header)."""
+    auth = data["auth"]
+    secret_env = data.get("secret_env", SECRET_ENV[auth])
+    return NotifySettings(
+        data["webhook_url"], auth, secret_env, data.get("app_id"), data.get("header")
     )
 
 
@@ -187,6 +229,11 @@ def hubspot_session(target: Target, framework: Framework) -> Iterator[Portal]:
         emulator = HubSpotEmulator(SANDBOX_DIR / "hubspot.sqlite", token=SANDBOX_TOKEN)
         if settings.slack_action_type:  # as if the portal had the Slack app installed
             emulator.install_action(settings.slack_action_type, ("channel", "message"))
+        if target.notify is not None:  # the portal's side of the notifier's secret
+            secret = target.notify.secret(sandbox=True)
+            if target.notify.app_id is not None:
+                emulator.webhooks.apps[target.notify.app_id] = secret
+            emulator.webhooks.secrets[target.notify.secret_env] = secret
         base_url = emulator.start()
         try:
             portal = Portal(_hubspot(SANDBOX_TOKEN, base_url), settings.prefix)

@@ -72,6 +72,32 @@ def move_on(index: Index) -> Iterator[Problem]:
 
 
 @rule(
+    "notify-via",
+    Severity.ERROR,
+    "Notifications go via channels the compiler delivers: slack or hubspot (not email).",
+)
+def notify_via(index: Index) -> Iterator[Problem]:
+    for document in index.of_kind("path"):
+        for i, level in enumerate(document.get(("levels",)) or []):
+            notify = level.get("notify") if isinstance(level, dict) else None
+            for j, item in enumerate(notify if isinstance(notify, list) else []):
+                via = item.get("via") if isinstance(item, dict) else None
+                for k, channel in enumerate(via if isinstance(via, list) else []):
+                    if channel != "email":
+                        continue
+                    # HubSpot's send-internal-email action (0-8) is known only from third
+                    # parties: accepting it would compile to nothing.
+                    yield error(
+                        document.path,
+                        document.at(("levels", i, "notify", j, "via", k)),
+                        "notify-via",
+                        "'email' notifications cannot be delivered (HubSpot's internal email "
+                        "action is unverified, so nothing would be sent); notify via slack or "
+                        "hubspot instead and remove 'email'.",
+                    )
+
+
+@rule(
     "tier-order",
     Severity.WARNING,
     "Tier targets tighten as tiers rise (compared when both use the same clock).",

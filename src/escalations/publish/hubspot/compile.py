@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalations.criteria import describe
 from escalations.criteria.calendars import business_week, open_time_of
@@ -13,6 +13,9 @@ from escalations.model.framework import Duration, Framework, Level, Trigger
 from escalations.publish.hubspot import shapes
 from escalations.publish.hubspot.filters import filter_branch
 from escalations.publish.notes import Note, group_notes
+
+if TYPE_CHECKING:
+    from escalations.publish.targets import Target
 
 KEY_TAG = "[esc:{id}]"
 """Flows are found again by this tag in their name: no state file."""
@@ -25,10 +28,29 @@ class Owner:
 
 
 @dataclass(frozen=True, slots=True)
+class Webhook:
+    """The notifier's webhook (targets.yaml `notify`): a WEBHOOK action where each level starts."""
+
+    url: str
+    auth: str
+    """"signature" (with `app_id`) or "key" (sent in `header` from the portal secret
+    `secret_name`)."""
+    app_id: int | None = None
+    header: str | None = None
+    secret_name: str | None = None
+
+
+EVENT_QUERY = ("trigger", "level", "event", "ticket", "escalated_at")
+"""The query parameters of each webhook call, in order: the event is (trigger, level, event)
+of the enrollment (ticket, escalated_at); "escalated" at level 1, "moved" later."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     prefix: str = "esc_"
     slack_action_type: str | None = None
     """The portal's Slack integration action type id, when the Slack app is installed."""
+    webhook: Webhook | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +65,15 @@ class Compiled:
     notes: tuple[Note, ...] = ()
     missing_owners: tuple[str, ...] = field(default=())
     """People referenced by a path whose email is not a HubSpot owner."""
+
+
+def webhook(target: Target) -> Webhook | None:
+    """The compile settings of a target's `notify` (publish/targets.py NotifySettings)."""
+    notify = target.notify
+    if notify is None:
+        return None
+    secret = notify.secret_env if notify.auth == "key" else None
+    return Webhook(notify.webhook_url, notify.auth, notify.app_id, notify.header, secret)
 
 
 def compile_framework(
@@ -205,6 +236,7 @@ class _Builder:
         ]
         for prop, value in values:
             add(shapes.set_property(str(len(actions) + 1), prop, value, next_id()))
+        self._event(trigger, 1, actions)
         self._notify(trigger, first, 1, actions)
         number = 1
         levels = self.framework.escalation_levels(path.id)
@@ -225,6 +257,7 @@ class _Builder:
                 ("hubspot_owner_id", shapes.static(new_owner.owner_id)),
             ]:
                 add(shapes.set_property(str(len(actions) + 1), prop, value, next_id()))
+            self._event(trigger, number, actions)
             self._notify(trigger, following, number, actions)
         actions[-1].pop("connection", None)
         start = "1"
@@ -240,14 +273,38 @@ class _Builder:
             condition,
         )
 
+    def _event(self, trigger: Trigger, number: int, actions: list[dict[str, Any]]) -> None:
+        """The notifier's WEBHOOK call where level `number` starts (its owner just set)."""
+        hook = self.settings.webhook
+        if hook is None:
+            return
+        if hook.auth == "signature":
+            auth = shapes.signature_auth(hook.app_id or 0)
+        else:
+            auth = shapes.key_auth(hook.header or "", hook.secret_name or "")
+        values = [
+            shapes.static(trigger.id),
+            shapes.static(str(number)),
+            shapes.static("escalated" if number == 1 else "moved"),
+            shapes.object_property("hs_object_id"),
+            shapes.object_property(f"{self.settings.prefix}escalated_at"),
+        ]
+        action_id = str(len(actions) + 1)
+        query = list(zip(EVENT_QUERY, values, strict=True))
+        actions.append(shapes.webhook(action_id, hook.url, query, auth, str(len(actions) + 2)))
+
     def _notify(
         self, trigger: Trigger, level: Level, number: int, actions: list[dict[str, Any]]
     ) -> None:
         what = f"level {level.id} of {trigger.id}"
         subject = f"Escalation: {trigger.name} (level {number})"
         body = f"You own this escalation at level {number}: {level.name}."
+        hook = self.settings.webhook is not None
         for notify in level.notify:
             target = level.owner if notify.to == "owner" else notify.to
+            if "hubspot" in notify.via and target.startswith("#"):
+                # HubSpot notifies users, not channels: only the notifier reaches a channel.
+                self.notes.append(("webhook" if hook else "channel", f"{target} at {what}"))
             if "hubspot" in notify.via and not target.startswith("#"):
                 user = self.owner(target).user_id
                 action_id = str(len(actions) + 1)
@@ -256,15 +313,16 @@ class _Builder:
                         action_id, [user], subject, body, str(len(actions) + 2)
                     )
                 )
+            if "slack" in notify.via and not self.settings.slack_action_type and hook:
+                self.notes.append(("webhook", f"{notify.to} at {what}"))
             if "slack" in notify.via and self.settings.slack_action_type:
                 message = f"{subject}: {{{{ enrolled_object.subject }}}}"
                 action_id = str(len(actions) + 1)
                 actions.append(shapes.slack_notification(
                     action_id, self.settings.slack_action_type, self._channel(target), message,
                     str(len(actions) + 2)))  # fmt: skip
-            if "email" in notify.via:
-                self.notes.append(("email", what))
-        if not self.settings.slack_action_type and any("slack" in n.via for n in level.notify):
+        slack = any("slack" in n.via for n in level.notify)
+        if not self.settings.slack_action_type and not hook and slack:
             self.notes.append(("slack", what))
 
     def _channel(self, reference: str) -> str:

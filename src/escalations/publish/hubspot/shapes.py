@@ -264,6 +264,42 @@ def slack_notification(action_id: str, action_type: str, channel: str, message: 
     }
 
 
+# ApiWebhookAction [SPEC automationV4.json, ref §3.3; slack-webhooks-search.md §2.1]: required
+# actionId, method, queryParams, type, webhookUrl; queryParams are ApiInputVariable {name,
+# value}; authSettings one of ApiAuthKeyWebhookAuthSettings / ApiSignatureWebhookAuthSettings.
+# The spec has no body field: HubSpot POSTs the enrolled object (slack-webhooks-search.md §2.2,
+# its exact JSON UNVERIFIED), so the event is told by the query parameters.
+
+
+def webhook(action_id: str, url: str, query: list[tuple[str, dict[str, Any]]],
+            auth: dict[str, Any], next_id: str | None) -> dict[str, Any]:  # fmt: skip
+    """A v4 WEBHOOK action that POSTs the ticket to `url` with `query` as parameters."""
+    return {
+        "actionId": action_id,
+        "type": "WEBHOOK",
+        "method": "POST",
+        "webhookUrl": url,
+        "queryParams": [{"name": name, "value": value} for name, value in query],
+        "authSettings": auth,
+        **connection(next_id),
+    }
+
+
+def signature_auth(app_id: int) -> dict[str, Any]:
+    """ApiSignatureWebhookAuthSettings: HubSpot signs with app `app_id`'s client secret."""
+    return {"type": "SIGNATURE", "appId": app_id}
+
+
+def key_auth(header: str, secret_name: str) -> dict[str, Any]:
+    """ApiAuthKeyWebhookAuthSettings: the portal secret `secret_name` sent in `header`."""
+    return {"type": "AUTH_KEY", "location": "HEADER", "name": header, "secretName": secret_name}
+
+
+def object_property(name: str) -> dict[str, Any]:
+    """ApiObjectPropertyValue [SPEC]: the enrolled ticket's value of `name`."""
+    return {"type": "OBJECT_PROPERTY", "propertyName": name}
+
+
 def list_branch(action_id: str, name: str, branch: dict[str, Any], next_id: str) -> dict[str, Any]:
     """LIST_BRANCH with one branch; a ticket that does not match ends the flow (no
     defaultBranch: `defaultBranch: {}` gives HTTP 500, ref §3.3 [3P]; UNVERIFIED that omitting

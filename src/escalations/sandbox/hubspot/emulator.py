@@ -62,6 +62,7 @@ from escalations.sandbox.hubspot.runtime import Runtime
 from escalations.sandbox.hubspot.shapes import ApiError, iso, not_found
 from escalations.sandbox.hubspot.store import Store
 from escalations.sandbox.hubspot.tickets import Tickets
+from escalations.sandbox.hubspot.webhooks import Webhooks
 
 __all__ = ["FAULT_KINDS", "ROUTES", "HubSpotEmulator", "Response"]
 
@@ -107,8 +108,10 @@ class HubSpotEmulator(Emulator):
         self._owners = Owners(self._store, self._now)
         self._flows = Flows(self._store, self._now, self._property_type)
         self._tickets = Tickets(self._store, self._now, self._properties, self._owners)
+        self.webhooks = Webhooks(self.now)
+        """WEBHOOK actions' deliveries; register `apps` (client secrets) and `secrets` here."""
         self._runtime = Runtime(
-            self._store, self._flows, self._tickets, self.now, self.notifications
+            self._store, self._flows, self._tickets, self.now, self.notifications, self.webhooks
         )
         with self._store.transaction():
             self._properties.seed()

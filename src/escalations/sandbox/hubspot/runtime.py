@@ -11,6 +11,7 @@ from escalations.sandbox.hubspot.flows import Flows
 from escalations.sandbox.hubspot.shapes import iso, parse_time
 from escalations.sandbox.hubspot.store import Store
 from escalations.sandbox.hubspot.tickets import Tickets
+from escalations.sandbox.hubspot.webhooks import Webhooks
 
 UNITS = {"MINUTES": timedelta(minutes=1), "HOURS": timedelta(hours=1), "DAYS": timedelta(days=1)}
 MAX_STEPS = 1000
@@ -33,8 +34,10 @@ class Runtime:
         tickets: Tickets,
         now: Callable[[], datetime],
         notifications: list[dict[str, Any]],
+        webhooks: Webhooks | None = None,
     ) -> None:
         self.store = store
+        self.webhooks = webhooks or Webhooks(now)
         self.flows = flows
         self.tickets = tickets
         self.now = now
@@ -104,10 +107,12 @@ class Runtime:
             moment = parse_time(run["waitUntil"])
             if moment is not None and moment <= limit:
                 due.append(moment)
-        return min(due, default=None)
+        retry = self.webhooks.next_due(limit)
+        return min([*due, *([retry] if retry else [])], default=None)
 
     def resume_due(self) -> None:
-        """Continue every waiting run whose delay has ended."""
+        """Continue every waiting run whose delay has ended; retry the webhooks due."""
+        self.webhooks.retry_due()
         now = self.now()
         for run in self.store.all("run"):
             moment = parse_time(run["waitUntil"] or "")
@@ -162,6 +167,11 @@ class Runtime:
             self._notify(
                 run, action, {"method": action.get("method"), "url": action.get("webhookUrl")}
             )
+            query = [
+                (str(q["name"]), self._value(q["value"], values) or "")
+                for q in action.get("queryParams", [])
+            ]
+            self.webhooks.send(run, action, query, self.tickets.find(ticket_id) or {})
             return following, None
         if kind != "SINGLE_CONNECTION":
             return following, None
