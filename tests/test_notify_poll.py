@@ -281,3 +281,35 @@ def test_the_command_polls_once_and_prints_one_line(
     assert second.out == "polled: 1 search, 2 tickets, 2 new events\n"
     third = cli("notify", "poll", *options)
     assert third.out == "polled: 1 search, 1 ticket, 0 new events\n"
+
+
+def test_watch_polls_until_interrupted(
+    tmp_path: Path,
+    framework: Framework,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., Result],
+) -> None:
+    clock = Clock()
+    sandbox = tmp_path / ".escalations" / "sandbox"
+    sandbox.mkdir(parents=True)
+    with HubSpotEmulator(sandbox / "hubspot.sqlite", token=SANDBOX_TOKEN, clock=clock) as server:
+        seed(server, framework)
+        client = _hubspot(SANDBOX_TOKEN, server.base_url)
+        deploy(Portal(client, "esc_"), framework)
+        escalate(client, clock, 1)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    monkeypatch.chdir(tmp_path)
+    options = ("--framework", str(FRAMEWORK), "--targets-file", str(ROOT / "sync/targets.yaml"))
+    result = cli("notify", "poll", *options, "--watch", "--interval", "30")
+    assert result.code == 130
+    assert result.out == (
+        "polled: 1 search, 1 ticket, 1 new event\npolled: 1 search, 1 ticket, 0 new events\n"
+    )
+    assert slept == [30.0, 30.0]
