@@ -40,6 +40,11 @@ CREATE TABLE IF NOT EXISTS deliveries (
     UNIQUE (event_key, recipient)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS cursors (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 
 
@@ -202,6 +207,20 @@ class Outbox:
         lag = max((now - _instant(oldest)).total_seconds(), 0.0) if oldest else 0.0
         depth = counts["pending"] + counts["sending"] + counts["failed"] - given_up
         return Figures(tuple(counts.items()), depth, lag, given_up)
+
+    def cursor(self, name: str) -> int | None:
+        """Where the poller `name` stopped (epoch milliseconds), None before its first page."""
+        row = self._db.execute("SELECT value FROM cursors WHERE name = ?", (name,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def move_cursor(self, name: str, value: int, now: datetime) -> None:
+        """Store a poller's position; it only moves forward (a page read late cannot rewind it)."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO cursors VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                " value = MAX(value, excluded.value), updated_at = excluded.updated_at",
+                (name, value, _stamp(now)),
+            )
 
     def _select(self, where: str, parameters: tuple[object, ...]) -> list[Delivery]:
         rows = self._db.execute(
