@@ -138,6 +138,33 @@ def test_a_person_gets_a_direct_message_and_is_looked_up_once(
     assert clock.slept == [1.0]
 
 
+@pytest.mark.parametrize(("kind", "status", "cause"), [
+    ("error", 503, "service_unavailable"), ("reset", None, "connection_error"),
+])  # fmt: skip
+def test_a_failed_lookup_is_retried_later_not_cached_and_not_diverted(
+    outbox: Outbox,
+    slack: SlackEmulator,
+    framework: Framework,
+    clock: Clock,
+    kind: str,
+    status: int | None,
+    cause: str,
+) -> None:
+    slack.add_user(JONAS, "Jonas Becker")
+    record(outbox, framework, 3, "1234", "person:jonas-becker")
+    slack.inject(status, kind=kind, route="users.lookupByEmail")
+    run = worker(outbox, slack, framework, clock)
+    note = f"users.lookupByEmail failed: {cause}"
+    assert run.run_once() == Summary(retrying=1, notes=(f"person:jonas-becker: {note}",))
+    [delivery] = outbox.deliveries()
+    assert (delivery.state, delivery.cause) == ("failed", note)
+    assert delivery.next_attempt_at == START + timedelta(seconds=2)
+    clock.now = delivery.next_attempt_at
+    assert run.run_once() == Summary(sent=1)
+    assert slack.requests[("POST", "users.lookupByEmail")] == 2
+    assert slack.messages("support-leads") == []
+
+
 def test_the_notify_list_tells_owner_person_team_and_channel(
     outbox: Outbox, slack: SlackEmulator, framework: Framework, clock: Clock
 ) -> None:

@@ -26,7 +26,7 @@ from escalations.notify.delivery import (
 from escalations.notify.events import Event
 from escalations.notify.message import Message, acknowledged_message, build_message
 from escalations.notify.outbox import Delivery, Outbox
-from escalations.notify.recipients import Lookup, address, destination, level_of
+from escalations.notify.recipients import Destination, Lookup, address, destination, level_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +184,10 @@ class Worker:
             tally.halted = lookup.error
             return
         where = destination(target, lookup)
+        if lookup is not None and lookup.error and _transient(lookup_answer):
+            # An outage is no reason to tell the team instead: ask again later.
+            note = f"users.lookupByEmail failed: {lookup.error}"
+            where = Destination("retry", None, note)
         if where.action != "post" or where.channel is None:
             self._fail_before_post(delivery, where.action, where.note, lookup_answer, tally)
             return
@@ -335,6 +339,10 @@ def _result_of(failure: SlackApiError) -> PostResult:
     return PostResult(
         response.status_code, str(error) if error else None, str(retry_after or "") or None
     )
+
+
+def _transient(answer: PostResult) -> bool:
+    return answer.status in (0, 429) or answer.status >= 500
 
 
 def _seconds(header: str) -> timedelta:
