@@ -49,13 +49,6 @@ class FakeClock:
         return self.now
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # slack_sdk sends every call through these and ignores NO_PROXY (reference §1.10)
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def slack() -> Iterator[SlackEmulator]:
     with SlackEmulator(rate_limits=False) as emulator:
