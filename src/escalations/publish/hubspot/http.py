@@ -16,6 +16,7 @@ import urllib3
 from hubspot import HubSpot
 from hubspot.crm.owners import exceptions as owner_errors
 from hubspot.crm.properties import exceptions as property_errors
+from hubspot.crm.tickets import exceptions as ticket_errors
 
 from escalations.errors import EscalationsError
 
@@ -26,7 +27,7 @@ TIMEOUT = (5.0, 30.0)
 UNREACHABLE_ATTEMPTS = 3
 """Tries before a host that does not answer is reported (a closed port need not take long)."""
 RETRIED = frozenset({429, 500, 502, 503, 504})
-API_ERRORS = (property_errors.ApiException, owner_errors.ApiException)
+API_ERRORS = (property_errors.ApiException, owner_errors.ApiException, ticket_errors.ApiException)
 """The generated packages each raise their own ApiException (status, headers, body)."""
 SCOPES = "tickets, crm.objects.owners.read and automation"
 
