@@ -294,3 +294,19 @@ def test_healthz_and_metrics_tell_the_outbox_and_the_requests(service: Running) 
     assert 'escalations_requests_total{route="/hubspot/webhook",status="401"} 1' in lines
     assert 'escalations_requests_total{route="/healthz",status="200"} 2' in lines
     assert any(line.startswith("escalations_outbox_lag_seconds ") for line in lines)
+
+
+def test_serve_without_the_slack_signing_secret_is_one_clear_error(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    result = cli("notify", "serve")
+    assert result.code == 1
+    assert (
+        result.err.strip()
+        .splitlines()[-1]
+        .endswith(
+            "SLACK_SIGNING_SECRET is not set; export the Slack app's signing secret (Basic "
+            "Information)."
+        )
+    )

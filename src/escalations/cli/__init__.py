@@ -14,7 +14,18 @@ from notion_client.errors import HTTPResponseError, RequestTimeoutError
 from escalations import __version__
 from escalations.errors import EscalationsError
 
-from . import diff, explain, publish, render, sample_tickets, simulate, test, validate, version
+from . import (
+    diff,
+    explain,
+    notify,
+    publish,
+    render,
+    sample_tickets,
+    simulate,
+    test,
+    validate,
+    version,
+)
 
 app = typer.Typer(
     name="escalations",
@@ -36,6 +47,7 @@ app.command()(publish.apply)
 app.command()(diff.diff)
 app.command()(render.render)
 app.command()(version.version)
+app.add_typer(notify.app)
 
 
 def _print_version(value: bool) -> None:
