@@ -40,7 +40,7 @@ def _targets(tmp_path: Path, notify: str) -> Path:
 def test_the_sandbox_target_notifies_a_loopback_url_signed_with_the_app_secret():
     notify = load_targets(ROOT / "sync" / "targets.yaml")["sandbox"].notify
     assert notify == NotifySettings(
-        "http://127.0.0.1:8790/hubspot/events", "signature", "HUBSPOT_CLIENT_SECRET", 1, None
+        "http://127.0.0.1:8790/hubspot/webhook", "signature", "HUBSPOT_CLIENT_SECRET", 1, None
     )
 
 
@@ -59,7 +59,7 @@ def test_a_key_target_names_its_header_and_the_variable_of_its_key(tmp_path):
             "4:20: error [schema] 'targets.t.notify.webhook_url' is 'http://example.com/e', not "
             "a valid webhook url: The notifier's public HTTPS URL (HubSpot accepts only HTTPS); "
             "plain http only for a loopback address (127.0.0.1, localhost, [::1]), for the "
-            "sandbox, for example 'https://escalations.example.com/hubspot/events'.",
+            "sandbox, for example 'https://escalations.example.com/hubspot/webhook'.",
         ),
         (
             "      webhook_url: https://example.com/e\n      auth: signature\n",
@@ -96,7 +96,7 @@ def test_the_secret_comes_from_the_environment_only(monkeypatch):
 
 # -- compile ------------------------------------------------------------------------------
 
-HOOK = Webhook("https://n.example.com/hubspot/events", "signature", app_id=4242)
+HOOK = Webhook("https://n.example.com/hubspot/webhook", "signature", app_id=4242)
 
 
 def _owners(framework: Framework) -> dict[str, Owner]:
@@ -127,7 +127,7 @@ def test_each_level_start_calls_the_notifier_right_after_its_owner_is_set(framew
             "actionId": hook["actionId"],
             "type": "WEBHOOK",
             "method": "POST",
-            "webhookUrl": "https://n.example.com/hubspot/events",
+            "webhookUrl": "https://n.example.com/hubspot/webhook",
             "queryParams": [
                 {"name": "trigger", "value": _static("manager-request")},
                 {"name": "level", "value": _static(str(number))},

@@ -137,3 +137,15 @@ def test_the_poller_reads_the_latest_event_from_the_properties() -> None:
         datetime(2026, 1, 9, 15, 10, tzinfo=UTC),
     )
     assert event_from_properties("1234", {"esc_escalated": "false"}, NOW) is None
+
+
+def test_a_compiled_webhook_is_read_from_its_query_parameters() -> None:
+    # The ticket has moved on to level 2 since; the call is about level 1 (compile.EVENT_QUERY).
+    query = {"trigger": "first-response-breach", "level": "1", "event": "escalated",
+             "ticket": "1234", "escalated_at": "1767970800000"}  # fmt: skip
+    parsed = parse_webhook(b'{"id": "1234", "properties": {"esc_level": "2"}}', query, NOW)
+    assert parsed == Parsed(
+        "1234", Event("escalated", "1234", "first-response-breach", 1, "1767970800000", NOW), ()
+    )
+    empty = parse_webhook(b"{}", {**query, "escalated_at": ""}, NOW)
+    assert empty == Parsed("1234", None, ("esc_escalated_at",))

@@ -13,6 +13,8 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 
 TICKET_ID = "ticket id"
 """The name `Parsed.missing` uses for an absent object id (the others are property names)."""
+QUERY_FIELDS = ("trigger", "level", "escalated_at")
+"""Query parameters of the compiled webhook that stand for the ticket's `esc_` properties."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +53,22 @@ def parse_webhook(
 ) -> Parsed:
     """Read an event from a workflow webhook: the body is the ticket as an object API returns it
     (CRM v3 `{id, properties: {p: "v"}}` or legacy `{objectId, properties: {p: {value}}}`: the
-    shape is not confirmed, so both are read), the query carries what the body may not."""
+    shape is not confirmed, so both are read), the query carries what the body may not: the
+    compiled WEBHOOK action's `event`, `ticket`, `level`, `trigger` and `escalated_at`
+    (compile.EVENT_QUERY), which win over the body's values, since the ticket may have moved on
+    by the time HubSpot delivers (or retries) the call."""
     data = _json(body)
     properties = _properties(data.get("properties"))
+    ticket_id = _text(query.get("ticket")) or _text(data.get("id")) or _text(data.get("objectId"))
     ticket_id = (
-        _text(data.get("id")) or _text(data.get("objectId")) or _text(data.get("hs_object_id"))
+        ticket_id or _text(data.get("hs_object_id")) or _text(properties.get("hs_object_id"))
     )
-    ticket_id = ticket_id or _text(properties.get("hs_object_id"))
     ticket_id = ticket_id or _text(query.get("objectId")) or _text(query.get("ticket_id"))
     merged = {**properties, **{k: v for k, v in query.items() if k.startswith(prefix)}}
-    kind = _text(query.get("kind")) or _text(data.get("kind"))
+    for name in QUERY_FIELDS:
+        if _text(query.get(name)) is not None:
+            merged[f"{prefix}{name}"] = query[name]
+    kind = _text(query.get("event")) or _text(query.get("kind")) or _text(data.get("kind"))
     occurred = _instant(data.get("occurredAt")) or _instant(query.get("occurred_at"))
     return _event(ticket_id, kind, merged, occurred or received_at, prefix)
 

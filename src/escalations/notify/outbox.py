@@ -85,7 +85,8 @@ class Outbox:
     def open(cls, path: Path) -> Self:
         # Autocommit mode with explicit BEGIN IMMEDIATE: a writer takes the lock up front, so two
         # processes recording the same event cannot both see it as new.
-        db = sqlite3.connect(path, isolation_level=None, timeout=10)
+        # check_same_thread off: the service calls it from worker threads, one at a time.
+        db = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         # FULL: a record() that returned survives a power cut, since the webhook is acked after it.
         db.execute("PRAGMA synchronous=FULL")

@@ -1,0 +1,231 @@
+"""What the service does with a verified request: record events, keep and write acknowledgements."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from hubspot import HubSpot
+from hubspot.crm.tickets import SimplePublicObjectInput
+from hubspot.crm.tickets.exceptions import ApiException as TicketApiException
+
+from escalations.errors import EscalationsError
+from escalations.model.framework import Framework
+from escalations.notify.acks import Acknowledgement, Acknowledgements
+from escalations.notify.events import Event, Parsed, event_from_properties, parse_webhook
+from escalations.notify.log import log
+from escalations.notify.message import ACK_ACTION
+from escalations.notify.outbox import Outbox
+from escalations.notify.recipients import recipients
+from escalations.publish.hubspot.http import Caller
+
+ESC_PROPERTIES = ("escalated", "status", "trigger", "level", "escalated_at", "acknowledged_at",
+                  "resolved_at", "response_due_at")  # fmt: skip
+"""The ticket properties (after the prefix) a re-read asks for: what parse_webhook and
+event_from_properties read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The service's knobs; tests shorten the waits."""
+
+    prefix: str = "esc_"
+    max_body: int = 1 << 20
+    public_url: str | None = None
+    """The scheme and host HubSpot calls (`https://notify.example.com`) when a proxy ends TLS:
+    signatures cover the URL as HubSpot sent it, not as the proxy forwards it."""
+    reread_attempts: int = 3
+    """HubSpot waits 30 s for an answer (reference §2.4): a few quick retries fit in that."""
+    ack_timeout: tuple[float, float] = (1.0, 1.5)
+    """Connect and read timeouts of the acknowledgement's write: Slack wants an answer in 3 s."""
+    retry_every: float = 30.0
+    """Seconds between passes over acknowledgements HubSpot has not taken yet."""
+    first_backoff: timedelta = timedelta(minutes=1)
+    max_backoff: timedelta = timedelta(minutes=30)
+    max_delay: float = 2.0
+    """The longest sleep between the re-read's retries."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP status and a JSON body (None: empty) for the route to send."""
+
+    status: int
+    body: dict[str, Any] | None = None
+
+
+Outcome = Literal["written", "kept"]
+
+
+@dataclass
+class Receiver:
+    """The service's state: the stores (used by one thread at a time), HubSpot, the clock, and
+    the counters /metrics shows. Its methods block: the routes run them in worker threads."""
+
+    outbox: Outbox
+    acknowledgements: Acknowledgements
+    framework: Framework
+    hubspot: HubSpot
+    clock: Callable[[], datetime]
+    settings: Settings = field(default_factory=Settings)
+    requests: Counter[tuple[str, int]] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        host = str(self.hubspot.config.get("host") or "https://api.hubapi.com")
+        self._reread = Caller(host, attempts=self.settings.reread_attempts,
+                              max_delay=self.settings.max_delay)  # fmt: skip
+        # One attempt: a retry would not fit in Slack's 3 s; the retry pass takes it from there.
+        self._write = Caller(host, attempts=1, timeout=self.settings.ack_timeout)
+
+    # -- HubSpot's workflow webhook ---------------------------------------------------------
+
+    def webhook(self, body: bytes, query: Mapping[str, str]) -> Answer:
+        now = self.clock()
+        prefix = self.settings.prefix
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except ValueError:
+            return Answer(400, {"error": "the body is not JSON"})
+        if not isinstance(data, dict | list):
+            return Answer(400, {"error": "the body is not a JSON object"})
+        parsed = parse_webhook(body, query, now, prefix=prefix)
+        event = parsed.event
+        if event is None:
+            if parsed.ticket_id is None:
+                log("webhook_without_ticket", missing=list(parsed.missing))
+                return Answer(400, {"error": "the webhook names no ticket"})
+            try:
+                properties = self._ticket(parsed.ticket_id)
+            except EscalationsError as failure:
+                self.failures["hubspot_reread"] += 1
+                log("hubspot_down", ticket=parsed.ticket_id, error=str(failure))
+                return Answer(503, {"error": "HubSpot did not answer; retry later"})
+            if properties is None:
+                # 200: HubSpot retries a 5xx for days, and the ticket will not come back.
+                log("unknown_ticket", ticket=parsed.ticket_id)
+                return Answer(200, {"ignored": "unknown ticket"})
+            event = self._reparsed(parsed, properties, query, now)
+            if event is None:
+                log("not_escalated", ticket=parsed.ticket_id, missing=list(parsed.missing))
+                return Answer(200, {"ignored": "the ticket has no escalation to tell"})
+        return self._record(event, now)
+
+    def _ticket(self, ticket_id: str) -> dict[str, Any] | None:
+        """The ticket's escalation properties, None when HubSpot has no such ticket."""
+        names = [f"{self.settings.prefix}{name}" for name in ESC_PROPERTIES]
+        api = self.hubspot.crm.tickets.basic_api
+
+        def get() -> dict[str, Any] | None:
+            try:
+                found = api.get_by_id(ticket_id, properties=names,
+                                      _request_timeout=self._reread.timeout)  # fmt: skip
+            except TicketApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            return dict(found.properties or {})
+
+        return self._reread.read(f"reading ticket {ticket_id}", get)
+
+    def _reparsed(self, parsed: Parsed, properties: Mapping[str, Any],
+                  query: Mapping[str, str], now: datetime) -> Event | None:  # fmt: skip
+        ticket_id = parsed.ticket_id or ""
+        body = {"id": ticket_id, "properties": properties}
+        again = parse_webhook(body, query, now, prefix=self.settings.prefix)
+        if again.event is not None:
+            return again.event
+        if "kind" in again.missing:
+            # A webhook without `event` (not a compiled one): the ticket tells what happened.
+            return event_from_properties(ticket_id, properties, now, prefix=self.settings.prefix)
+        return None
+
+    def _record(self, event: Event, now: datetime) -> Answer:
+        try:
+            told = recipients(self.framework, event.trigger, event.level)
+        except KeyError as unknown:
+            # The framework deployed here does not know it; a retry would not either.
+            log("unknown_trigger_or_level", key=event.key, error=str(unknown))
+            return Answer(200, {"ignored": "unknown trigger or level"})
+        with self.lock:
+            fresh = self.outbox.record(event, told, now)
+        log("event_recorded" if fresh else "event_repeated", key=event.key)
+        return Answer(200, {"event": event.key, "recorded": fresh})
+
+    # -- Slack's interactivity ---------------------------------------------------------------
+
+    def interaction(self, payload: Mapping[str, Any]) -> Answer:
+        """A block_actions payload: the Acknowledge button is kept, then written to HubSpot."""
+        if payload.get("type") != "block_actions":
+            return Answer(200)
+        actions = [a for a in payload.get("actions") or [] if isinstance(a, Mapping)]
+        keys = [str(a.get("value")) for a in actions if a.get("action_id") == ACK_ACTION]
+        if not keys:
+            return Answer(200)
+        now = self.clock()
+        found = payload.get("user")
+        user: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+        user_id = str(user.get("id") or "")
+        name = str(user.get("name") or user.get("username") or user_id)
+        with self.lock:
+            try:
+                event = self.outbox.event(keys[0])
+            except KeyError:
+                log("unknown_event_acknowledged", key=keys[0], user=user_id)
+                return Answer(200)
+            fresh = self.acknowledgements.record(event.key, event.ticket_id, user_id, name, now)
+            if fresh:
+                acked = Event("acknowledged", event.ticket_id, event.trigger, event.level,
+                              event.enrollment, now)  # fmt: skip
+                self.outbox.record(acked, self._told(event), now)
+        log("acknowledged" if fresh else "acknowledged_again", key=event.key, user=user_id)
+        if fresh:
+            self._write_acknowledgement(event.key)
+        return Answer(200)
+
+    def _told(self, event: Event) -> tuple[str, ...]:
+        try:
+            return recipients(self.framework, event.trigger, event.level)
+        except KeyError:
+            return ()
+
+    def retry_acknowledgements(self) -> dict[str, Outcome]:
+        """Write every kept acknowledgement whose retry time has come."""
+        with self.lock:
+            due = self.acknowledgements.due(self.clock())
+        return {ack.event_key: self._write_acknowledgement(ack.event_key, ack) for ack in due}
+
+    def _write_acknowledgement(self, key: str, ack: Acknowledgement | None = None) -> Outcome:
+        with self.lock:
+            ack = ack or self.acknowledgements.get(key)
+        assert ack is not None  # recorded before this is called
+        p = self.settings.prefix
+        at = str(int(ack.acknowledged_at.timestamp() * 1000))
+        update = SimplePublicObjectInput(
+            properties={f"{p}status": "acknowledged", f"{p}acknowledged_at": at}
+        )
+        api = self.hubspot.crm.tickets.basic_api
+        try:
+            # Setting the same two values twice is harmless, so no read-back is needed.
+            self._write.write(
+                f"acknowledging ticket {ack.ticket_id}",
+                lambda: api.update(ack.ticket_id, update, _request_timeout=self._write.timeout),
+            )
+        except (EscalationsError, TicketApiException) as failure:
+            now = self.clock()
+            wait = min(self.settings.first_backoff * 2**ack.attempts, self.settings.max_backoff)
+            with self.lock:
+                self.acknowledgements.mark_failed(key, str(failure), now + wait, now)
+            self.failures["hubspot_acknowledge"] += 1
+            log("acknowledgement_kept", key=key, ticket=ack.ticket_id, error=str(failure))
+            return "kept"
+        with self.lock:
+            self.acknowledgements.mark_written(key, self.clock())
+        log("acknowledgement_written", key=key, ticket=ack.ticket_id)
+        return "written"
