@@ -15,6 +15,7 @@ from escalations import __version__
 from escalations.errors import EscalationsError
 
 from . import (
+    demo,
     diff,
     explain,
     notify,
@@ -47,6 +48,7 @@ app.command()(publish.apply)
 app.command()(diff.diff)
 app.command()(render.render)
 app.command()(version.version)
+app.command()(demo.demo)
 app.add_typer(notify.app)
 
 

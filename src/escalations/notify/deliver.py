@@ -6,7 +6,7 @@ import http.client
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from escalations.model.framework import Framework
+from escalations.notify.acks import Acknowledgements
 from escalations.notify.delivery import (
     HALTING,
     Outcome,
@@ -108,8 +109,10 @@ class Worker:
         sleep: Callable[[float], None] = time.sleep,
         policy: Policy = DEFAULT_POLICY,
         step: Step | None = None,
+        acknowledgements: Acknowledgements | None = None,
     ) -> None:
         self._outbox = outbox
+        self._acknowledgements = acknowledgements
         self._client = client
         self._framework = framework
         self._ticket = ticket
@@ -174,6 +177,8 @@ class Worker:
 
     def _deliver(self, delivery: Delivery, tally: _Tally) -> None:
         event = self._outbox.event(delivery.event_key)
+        if event.kind == "acknowledged" and self._update_acknowledged(delivery, event, tally):
+            return
         level = level_of(self._framework, event.trigger, event.level)
         target = address(self._framework, level, delivery.recipient)
         lookup: Lookup | None = None
@@ -209,6 +214,33 @@ class Worker:
             outcome = self._after(delivery, result, False)
         self._stepped("posted", delivery)
         self._record(delivery, result, outcome, tally)
+
+    def _update_acknowledged(self, delivery: Delivery, event: Event, tally: _Tally) -> bool:
+        """An acknowledgement pressed in Slack is told by updating the message the recipient
+        already has (the button goes, who and when are said), not by a new message; False when
+        it was not pressed through the service (the poller saw it): then it is posted."""
+        if self._acknowledgements is None:
+            return False
+        for kind in ("escalated", "moved"):
+            original = replace(event, kind=kind)
+            ack = self._acknowledgements.get(original.key) if self._acknowledgements else None
+            if ack is None:
+                continue
+            told = [d for d in self._outbox.deliveries(original.key)
+                    if d.recipient == delivery.recipient and d.state == "sent"]  # fmt: skip
+            if not self._outbox.mark_sending(delivery.id, self._clock()):
+                return True
+            for sent in told:
+                assert sent.channel is not None and sent.ts is not None
+                update = self.acknowledge(original.key, sent.channel, sent.ts,
+                                          ack.user_name, ack.acknowledged_at)  # fmt: skip
+                if not update.ok:
+                    tally.notes.append(f"{delivery.recipient}: chat.update: {update.error}")
+            channel, ts = (told[0].channel or "", told[0].ts or "") if told else ("", "")
+            self._outbox.mark_sent(delivery.id, channel, ts, self._clock())
+            tally.sent += 1
+            return True
+        return False
 
     def _fail_before_post(
         self,

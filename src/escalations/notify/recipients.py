@@ -53,7 +53,14 @@ def recipients(framework: Framework, trigger_id: str, number: int) -> tuple[str,
     for notify in level.notify:
         if "slack" in notify.via:
             told.append(level.owner if notify.to == "owner" else notify.to)
+    # A team and its own channel named again ("#incident-response") are one place to post.
+    channels = {_channel_of(framework, r) for r in told if r.startswith("team:")}
+    told = [r for r in told if not (r.startswith("#") and r in channels)]
     return tuple(dict.fromkeys(told))
+
+
+def _channel_of(framework: Framework, reference: str) -> str:
+    return framework.team(reference.partition(":")[2]).slack_channel
 
 
 def address(framework: Framework, level: Level, recipient: str) -> Address:
