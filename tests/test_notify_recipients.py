@@ -87,3 +87,14 @@ def test_a_person_without_account_or_team_cannot_be_told(framework: Framework) -
     assert destination(maria, Lookup(error="users_not_found")) == Destination(
         "fail", None, "the Slack account of maria.lopez@acmecloud.example was not found"
     )
+
+
+def test_a_team_and_its_own_channel_named_again_are_told_once(framework: Framework) -> None:
+    # The incident path's first level is owned by team:incident-response and also notifies
+    # "#incident-response": one message to that channel, not two.
+    level = level_of(framework, "outage-reported", 1)
+    assert "#incident-response" in [n.to for n in level.notify]
+    assert recipients(framework, "outage-reported", 1) == (
+        "team:incident-response",
+        "#support-escalations",
+    )
