@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -21,8 +22,10 @@ from escalations.notify.acks import Acknowledgements
 from escalations.notify.outbox import Outbox
 from escalations.notify.poll import Pacer, Polled, poll_tickets
 from escalations.notify.receive import Settings
+from escalations.notify.run import PLAYBOOK_URL, TICKET_URL, Links, start_worker, ticket_reader
 from escalations.notify.service import build_app
 from escalations.notify.verify import Secrets
+from escalations.publish.hubspot.http import Caller
 from escalations.publish.targets import Target, choose, hubspot_session, load_targets, sandbox_lock
 
 from .options import FrameworkOption, TargetOption, TargetsFileOption
@@ -141,7 +144,8 @@ def serve(
     ] = None,
 ) -> None:
     """Serve HubSpot's workflow webhook (/hubspot/webhook), Slack's Acknowledge button
-    (/slack/interactivity), /healthz and /metrics.
+    (/slack/interactivity), /healthz and /metrics, and deliver the events to Slack (with
+    SLACK_BOT_TOKEN set; SLACK_API_URL for another Slack API base URL).
 
     Example:
 
@@ -157,8 +161,38 @@ def serve(
     client = HubSpot(access_token=token, host=base, base_url=base, retry=Retry(total=0))
     outbox.parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    delivery = _worker(model, client, prefix, outbox)
     with Outbox.open(outbox) as box, Acknowledgements.open(outbox) as acks:
         service = build_app(box, acks, model, secrets, client, lambda: datetime.now(UTC),
                             settings=Settings(prefix=prefix, public_url=public_url))  # fmt: skip
-        # proxy_headers: behind a TLS proxy the client's address comes from X-Forwarded-For.
-        uvicorn.run(service, host=host, port=port, proxy_headers=True, access_log=False)
+        try:
+            # proxy_headers: behind a TLS proxy the client's address comes from X-Forwarded-For.
+            uvicorn.run(service, host=host, port=port, proxy_headers=True, access_log=False)
+        finally:
+            if delivery is not None:
+                thread, stop = delivery
+                stop.set()
+                thread.join(10)
+
+
+def _worker(
+    model: Framework, client: HubSpot, prefix: str, outbox: Path
+) -> tuple[threading.Thread, threading.Event] | None:
+    """The delivery worker beside the service, when SLACK_BOT_TOKEN is set."""
+    token = os.environ.get("SLACK_BOT_TOKEN")
+    if not token:
+        typer.echo(
+            "note: SLACK_BOT_TOKEN is not set: events are received and recorded, not delivered; "
+            "export the Slack app's bot token to deliver them.",
+            err=True,
+        )
+        return None
+    links = Links(
+        os.environ.get("HUBSPOT_PORTAL_ID", "0"),
+        os.environ.get("ESCALATIONS_TICKET_URL", TICKET_URL),
+        os.environ.get("ESCALATIONS_PLAYBOOK_URL", PLAYBOOK_URL),
+    )
+    base = client.config.get("base_url") or "https://api.hubapi.com"
+    reader = ticket_reader(client, model, prefix, links, Caller(str(base)))
+    slack_url = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
+    return start_worker(outbox, model, slack_token=token, slack_url=slack_url, ticket=reader)
