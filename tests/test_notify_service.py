@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from escalations.model.framework import Framework
 from escalations.notify.acks import Acknowledgements
 from escalations.notify.events import Event
-from escalations.notify.message import ACK_ACTION, build_message
+from escalations.notify.message import ACK_ACTION, build_message, response_due
 from escalations.notify.outbox import Outbox
 from escalations.notify.receive import Receiver, Settings
 from escalations.notify.service import build_app
@@ -35,6 +35,7 @@ from escalations.publish.hubspot.portal import Portal
 from escalations.publish.hubspot.target import apply_portal, plan_portal
 from escalations.publish.targets import _hubspot
 from escalations.sandbox.hubspot import HubSpotEmulator
+from escalations.sandbox.hubspot.shapes import parse_time
 from escalations.sandbox.slack import SlackEmulator
 
 from .conftest import HUBSPOT_TOKEN
@@ -174,6 +175,22 @@ def test_the_emulators_workflow_call_is_recorded(framework: Framework, service: 
     assert [a.status for a in delivery.attempts] == [200]
     keys = {d.event_key for d in service.outbox.deliveries()}
     assert keys == {f"{ticket}:1:escalated:{values['esc_escalated_at']}"}
+
+
+def test_the_response_due_time_in_business_time_is_written_to_the_ticket(
+    framework: Framework, service: Running
+) -> None:
+    _deployed(framework, service)
+    ticket = _ticket(service.hubspot, hs_pipeline_stage="1")
+    [key] = {d.event_key for d in service.outbox.deliveries()}
+    event = service.outbox.event(key)
+    expected = str(int(response_due(framework, event).timestamp() * 1000))
+    deadline = time.monotonic() + 10  # written once the answer is sent
+    while time.monotonic() < deadline and not service.hubspot.ticket(ticket)["esc_response_due_at"]:
+        time.sleep(0.02)
+    assert parse_time(str(service.hubspot.ticket(ticket)["esc_response_due_at"])) == parse_time(
+        expected
+    )
 
 
 def test_a_webhook_lacking_the_esc_fields_re_reads_the_ticket(

@@ -19,7 +19,7 @@ from escalations.model.framework import Framework
 from escalations.notify.acks import Acknowledgement, Acknowledgements
 from escalations.notify.events import Event, Parsed, event_from_properties, parse_webhook
 from escalations.notify.log import log
-from escalations.notify.message import ACK_ACTION
+from escalations.notify.message import ACK_ACTION, response_due
 from escalations.notify.outbox import Outbox
 from escalations.notify.recipients import recipients
 from escalations.publish.hubspot.http import Caller
@@ -57,6 +57,8 @@ class Answer:
 
     status: int
     body: dict[str, Any] | None = None
+    after: Callable[[], None] | None = None
+    """Work to do once the answer is sent (it must not delay HubSpot's call)."""
 
 
 Outcome = Literal["written", "kept"]
@@ -156,7 +158,29 @@ class Receiver:
         with self.lock:
             fresh = self.outbox.record(event, told, now)
         log("event_recorded" if fresh else "event_repeated", key=event.key)
-        return Answer(200, {"event": event.key, "recorded": fresh})
+        after = None
+        if fresh and event.kind in ("escalated", "moved"):
+            after = lambda: self._write_due(event)  # noqa: E731
+        return Answer(200, {"event": event.key, "recorded": fresh}, after)
+
+    def _write_due(self, event: Event) -> None:
+        """The level's response due time, in business time, on the ticket (HubSpot's delays
+        cannot compute it). It only informs people: a failure is logged, not retried."""
+        due = response_due(self.framework, event)
+        update = SimplePublicObjectInput(
+            properties={f"{self.settings.prefix}response_due_at": str(int(due.timestamp() * 1000))}
+        )
+        api = self.hubspot.crm.tickets.basic_api
+        try:
+            self._write.write(
+                f"writing the response due time of ticket {event.ticket_id}",
+                lambda: api.update(event.ticket_id, update, _request_timeout=self._write.timeout),
+            )
+        except (EscalationsError, TicketApiException) as failure:
+            self.failures["hubspot_due"] += 1
+            log("due_not_written", key=event.key, error=str(failure))
+            return
+        log("due_written", key=event.key, due=due.isoformat())
 
     # -- Slack's interactivity ---------------------------------------------------------------
 

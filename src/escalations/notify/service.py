@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 
 from hubspot import HubSpot
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -50,9 +51,10 @@ def build_app(
 
     def answer(route: str, reply: Answer) -> Response:
         receiver.requests[(route, reply.status)] += 1
+        after = BackgroundTask(reply.after) if reply.after else None
         if reply.body is None:
-            return Response(status_code=reply.status)
-        return JSONResponse(reply.body, status_code=reply.status)
+            return Response(status_code=reply.status, background=after)
+        return JSONResponse(reply.body, status_code=reply.status, background=after)
 
     async def hubspot_webhook(request: Request) -> Response:
         try:
