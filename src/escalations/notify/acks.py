@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Literal, Self, cast
+from typing import Literal, cast
+
+from escalations.notify.store import Store
 
 AckState = Literal["pending", "written"]
 
@@ -43,28 +43,10 @@ class Acknowledgement:
     cause: str | None
 
 
-class Acknowledgements:
+class Acknowledgements(Store):
     """A table beside the outbox's, in the same SQLite file; each write commits before returning."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._db = connection
-
-    @classmethod
-    def open(cls, path: Path) -> Self:
-        db = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.executescript(_SCHEMA)
-        return cls(db)
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
+    SCHEMA = _SCHEMA
 
     def record(
         self, event_key: str, ticket_id: str, user_id: str, user_name: str, at: datetime

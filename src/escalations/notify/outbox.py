@@ -6,10 +6,10 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Literal, Self, cast
+from typing import Literal, cast
 
 from escalations.notify.events import Event, Kind
+from escalations.notify.store import Store
 
 State = Literal["pending", "sending", "sent", "failed"]
 STATES: tuple[State, ...] = ("pending", "sending", "sent", "failed")
@@ -75,33 +75,10 @@ class Figures:
     given_up: int
 
 
-class Outbox:
+class Outbox(Store):
     """One SQLite file in WAL mode; every write is one transaction, committed before returning."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._db = connection
-
-    @classmethod
-    def open(cls, path: Path) -> Self:
-        # Autocommit mode with explicit BEGIN IMMEDIATE: a writer takes the lock up front, so two
-        # processes recording the same event cannot both see it as new.
-        # check_same_thread off: the service calls it from worker threads, one at a time.
-        db = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a record() that returned survives a power cut, since the webhook is acked after it.
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.executescript(_SCHEMA)
-        return cls(db)
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
+    SCHEMA = _SCHEMA
 
     def record(self, event: Event, recipients: Sequence[str], now: datetime) -> bool:
         """Store the event and a pending delivery per recipient; False (and nothing written) when
