@@ -69,7 +69,7 @@ def service(
     settings = Settings(max_body=LIMIT, reread_attempts=2, max_delay=0.01, retry_every=3600)
     app = build_app(outbox, acks, framework, SECRETS, client, lambda: datetime.now(UTC),
                     settings=settings)  # fmt: skip
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
