@@ -102,7 +102,7 @@ def _wait_healthy(url: str) -> None:
 
 
 def _wait_for_messages(slack: SlackEmulator, channel: str) -> list[object]:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         found = slack.messages(channel)
         if found:

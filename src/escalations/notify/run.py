@@ -73,9 +73,16 @@ def start_worker(
         with Outbox.open(outbox_path) as box, Acknowledgements.open(outbox_path) as acks:
             worker = Worker(box, slack_client(slack_token, slack_url), framework, ticket=ticket,
                             clock=lambda: datetime.now(UTC), acknowledgements=acks)  # fmt: skip
-            summary = worker.run(stop, poll=poll)
-            if summary.halted:
-                log("delivery_halted", error=summary.halted)
+            while not stop.is_set():
+                try:
+                    summary = worker.run(stop, poll=poll)
+                except Exception as failure:  # one bad pass must not end delivery for good
+                    log("delivery_pass_failed", error=f"{type(failure).__name__}: {failure}")
+                    stop.wait(poll)
+                    continue
+                if summary.halted:
+                    log("delivery_halted", error=summary.halted)
+                    return
 
     thread = threading.Thread(target=work, name="escalations-delivery", daemon=True)
     thread.start()
