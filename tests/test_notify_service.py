@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +13,6 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 from hubspot import HubSpot
 from hubspot.crm.tickets import SimplePublicObjectInputForCreate
 from hubspot.utils.signature import Signature
@@ -27,7 +24,7 @@ from escalations.notify.events import Event
 from escalations.notify.message import ACK_ACTION, build_message, response_due
 from escalations.notify.outbox import Outbox
 from escalations.notify.receive import Receiver, Settings
-from escalations.notify.service import build_app
+from escalations.notify.service import build_app, serving
 from escalations.notify.verify import Secrets
 from escalations.publish.hubspot.compile import Settings as CompileSettings
 from escalations.publish.hubspot.compile import Webhook, compile_framework
@@ -69,19 +66,8 @@ def service(
     settings = Settings(max_body=LIMIT, reread_attempts=2, max_delay=0.01, retry_every=3600)
     app = build_app(outbox, acks, framework, SECRETS, client, lambda: datetime.now(UTC),
                     settings=settings)  # fmt: skip
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started
-    port = sock.getsockname()[1]
-    yield Running(f"http://127.0.0.1:{port}", outbox, acks, app.state.receiver, hubspot_emulator)
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield Running(base, outbox, acks, app.state.receiver, hubspot_emulator)
     outbox.close()
     acks.close()
 

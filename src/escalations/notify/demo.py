@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import uvicorn
 from hubspot import HubSpot
 from hubspot.crm.tickets import SimplePublicObjectInputForCreate
 
@@ -23,7 +18,7 @@ from escalations.notify.deliver import Ticket, Worker, slack_client
 from escalations.notify.events import Event
 from escalations.notify.outbox import Outbox
 from escalations.notify.receive import Settings as ReceiveSettings
-from escalations.notify.service import INTERACTIVITY, WEBHOOK, build_app
+from escalations.notify.service import INTERACTIVITY, WEBHOOK, build_app, serving
 from escalations.notify.verify import Secrets
 from escalations.publish.hubspot.compile import Settings, Webhook, compile_framework
 from escalations.publish.hubspot.portal import Portal
@@ -81,7 +76,7 @@ def run_demo(framework: Framework, directory: Path) -> Timeline:
         secrets = Secrets(SIGNING_SECRET, hubspot_client_secret=CLIENT_SECRET)
         app = build_app(outbox, acks, framework, secrets, client, hub.now,
                         settings=ReceiveSettings(retry_every=3600))  # fmt: skip
-        base = stack.enter_context(_serving(app))
+        base = stack.enter_context(serving(app))
         hub.webhooks.apps[APP_ID] = CLIENT_SECRET
         _deploy(framework, client, Webhook(base + WEBHOOK, "signature", app_id=APP_ID))
         worker = Worker(outbox, slack_client(slack.token, slack.base_url + "/api/"), framework,
@@ -147,24 +142,6 @@ def _messages(
         if delivery.state == "sent" and delivery.ts and delivery.ts not in posted:
             posted[delivery.ts] = _name(framework, delivery.recipient)
     return tuple((who, slack.message(ts).text) for ts, who in posted.items())
-
-
-@contextmanager
-def _serving(app: Any) -> Iterator[str]:
-    """The notifier's service under uvicorn on a free loopback port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _deploy(framework: Framework, client: HubSpot, hook: Webhook) -> None:
