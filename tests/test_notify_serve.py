@@ -60,7 +60,7 @@ def test_the_service_records_the_workflow_call_and_its_worker_tells_the_owner(
         service = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)  # fmt: skip
         try:
-            _wait_healthy(f"http://127.0.0.1:{port}/healthz")
+            _wait_healthy(f"http://127.0.0.1:{port}/healthz", service)
             hubspot_emulator.webhooks.apps[7] = SECRET
             _deploy(framework, hubspot_emulator, Webhook(url, "signature", app_id=7))
             client = HubSpot(access_token=HUBSPOT_TOKEN, host=hubspot_emulator.base_url)
@@ -89,9 +89,12 @@ def _deploy(framework: Framework, hub: HubSpotEmulator, hook: Webhook) -> None:
     apply_portal(portal, compiled, state, changes, enable=True)
 
 
-def _wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + 30
+def _wait_healthy(url: str, service: subprocess.Popen[str]) -> None:
+    """Until the service answers; its log if it exited first (a port taken meanwhile, say)."""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        if service.poll() is not None:
+            raise AssertionError(f"the service exited: {service.communicate()[1][-3000:]}")
         try:
             if httpx.get(url, timeout=1, trust_env=False).status_code == 200:
                 return
