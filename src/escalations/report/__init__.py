@@ -1,0 +1,1 @@
+"""Escalation history (HubSpot or an export) -> DuckDB -> metrics, charts, reviews."""
