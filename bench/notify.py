@@ -80,11 +80,12 @@ def child(outbox_path: str, hubspot_url: str, slack_url: str, slack_token: str) 
     import uvicorn
 
     from escalations.notify.acks import Acknowledgements
-    from escalations.notify.deliver import Ticket, Worker, slack_client
+    from escalations.notify.deliver import Ticket, Worker
     from escalations.notify.delivery import Policy
     from escalations.notify.outbox import Outbox
     from escalations.notify.receive import Settings
     from escalations.notify.service import build_app
+    from escalations.notify.slackapi import slack_client
     from escalations.notify.verify import Secrets
     from escalations.publish.targets import _hubspot
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from escalations.model.framework import Framework
-from escalations.notify.deliver import Summary, Ticket, Update, Worker, slack_client
+from escalations.notify.deliver import Summary, Ticket, Update, Worker
 from escalations.notify.delivery import Policy
 from escalations.notify.events import Event
 from escalations.notify.outbox import Delivery, Outbox
 from escalations.notify.recipients import recipients
+from escalations.notify.slackapi import slack_client
 from escalations.sandbox.slack import SlackEmulator
 
 START = datetime(2026, 4, 2, 14, 0, tzinfo=UTC)
@@ -286,7 +287,7 @@ def test_slack_down_past_the_last_attempt_gives_up(
     summary = run.run_once()
     cause = f"internal_error after {POLICY.max_attempts} attempts"
     assert summary == Summary(given_up=1, notes=(f"team:support-leads: gave up: {cause}",))
-    assert states(outbox) == [("team:support-leads", "failed", cause, None)]
+    assert states(outbox) == [("team:support-leads", "failed", cause, "#support-leads")]
     assert slack.messages("support-leads") == []
 
 
@@ -301,37 +302,122 @@ def test_a_token_error_halts_the_worker_and_keeps_the_delivery(
     assert slack.requests[("POST", "chat.postMessage")] == 1
 
 
-@pytest.mark.parametrize(("step", "posts"), [("claimed", 1), ("posted", 2)])
-def test_a_worker_killed_mid_delivery_loses_nothing_and_may_post_twice(
+def killed_at(step: str) -> Callable[[str, Delivery], None]:
+    def die(name: str, _: Delivery) -> None:
+        if name == step:
+            raise Killed
+
+    return die
+
+
+@pytest.mark.parametrize(
+    ("step", "summary"),
+    [
+        ("claimed", Summary(sent=1, reposted=1)),
+        (
+            "posted",
+            Summary(recovered=1, notes=("team:support-leads: posted before the stop: recorded",)),
+        ),
+    ],
+)
+def test_a_worker_killed_mid_delivery_loses_nothing_and_posts_once(
     tmp_path: Path,
     slack: SlackEmulator,
     framework: Framework,
     clock: Clock,
     step: str,
-    posts: int,
+    summary: Summary,
 ) -> None:
     path = tmp_path / "outbox.sqlite"
-
-    def die(name: str, _: Delivery) -> None:
-        if name == step:
-            raise Killed
-
     with Outbox.open(path) as box:
         record(box, framework, 1, "1234", "team:support-leads")
         with pytest.raises(Killed):
-            worker(box, slack, framework, clock, step=die).run_once()
+            worker(box, slack, framework, clock, step=killed_at(step)).run_once()
     # a restart takes longer than the channel's one-second slot the dead worker was pacing
     clock.now += timedelta(seconds=1)
     with Outbox.open(path) as box:
-        assert [d.state for d in box.uncertain()] == ["sending"]
-        summary = worker(box, slack, framework, clock).run_once()
-        note = "team:support-leads: an earlier attempt may have posted: sent again"
-        assert summary == Summary(sent=1, reposted=1, notes=(note,))
+        assert [(d.state, d.channel) for d in box.uncertain()] == [("sending", "#support-leads")]
+        assert worker(box, slack, framework, clock).run_once() == summary
         [delivery] = box.deliveries()
-        assert (delivery.state, delivery.attempts) == ("sent", 2)
-    # Killed after the post: Slack has it but the outbox does not, so the rule posts again.
-    assert len(slack.messages("support-leads")) == posts
-    assert delivery.ts == slack.messages("support-leads")[-1].ts
+        assert delivery.state == "sent"
+    # Killed after the post, Slack has it and the outbox did not: the channel's history,
+    # searched by the metadata every post carries, says so, and nothing is posted again.
+    [message] = slack.messages("support-leads")
+    assert (delivery.channel, delivery.ts) == (slack.channel("support-leads").id, message.ts)
+    assert slack.requests[("POST", "conversations.history")] == 1
+    assert slack.requests[("POST", "conversations.list")] == 1
+
+
+def test_a_direct_message_interrupted_after_its_post_is_found_in_the_dm(
+    tmp_path: Path, slack: SlackEmulator, framework: Framework, clock: Clock
+) -> None:
+    path = tmp_path / "outbox.sqlite"
+    with Outbox.open(path) as box:
+        record(box, framework, 2, "1234", "person:maria-lopez")
+        with pytest.raises(Killed):
+            worker(box, slack, framework, clock, step=killed_at("posted")).run_once()
+    with Outbox.open(path) as box:
+        assert [d.channel for d in box.uncertain()] == [slack.add_user(MARIA, "María López").id]
+        summary = worker(box, slack, framework, clock).run_once()
+        assert (summary.recovered, summary.sent, summary.reposted) == (1, 0, 0)
+        [delivery] = box.deliveries()
+    [message] = slack.messages(delivery.channel or "")
+    assert delivery.ts == message.ts
+    assert slack.requests[("POST", "conversations.open")] == 1
+
+
+def test_a_restart_that_cannot_read_slack_waits_instead_of_posting_again(
+    tmp_path: Path, slack: SlackEmulator, framework: Framework, clock: Clock
+) -> None:
+    path = tmp_path / "outbox.sqlite"
+    with Outbox.open(path) as box:
+        record(box, framework, 1, "1234", "team:support-leads")
+        with pytest.raises(Killed):
+            worker(box, slack, framework, clock, step=killed_at("posted")).run_once()
+    clock.now += timedelta(seconds=1)
+    slack.inject(503, times=1, route="conversations.list")
+    with Outbox.open(path) as box:
+        restarted = worker(box, slack, framework, clock)
+        assert restarted.run_once() == Summary()
+        assert [d.state for d in box.deliveries()] == ["sending"]
+        assert restarted.run_once().recovered == 1
+    assert len(slack.messages("support-leads")) == 1
+
+
+def test_a_post_that_fell_back_to_the_team_is_looked_for_there(
+    tmp_path: Path, slack: SlackEmulator, framework: Framework, clock: Clock
+) -> None:
+    """Jonas has no Slack account: his delivery goes to his team's channel, which already has
+    the team's own; after a stop, the recipient in the metadata tells the two posts apart."""
+    path = tmp_path / "outbox.sqlite"
+    with Outbox.open(path) as box:
+        record(box, framework, 2, "1234", "person:jonas-becker")
+        worker(box, slack, framework, clock).run_once()
+        [fallback] = [d.channel for d in box.deliveries()]
+        assert fallback is not None
+        team = [
+            t.id
+            for t in framework.teams
+            if t.slack_channel.lstrip("#") == slack.channel(fallback).name
+        ]
+        record(box, framework, 2, "1235", f"team:{team[0]}", "person:jonas-becker")
+
+        def die(name: str, delivery: Delivery) -> None:
+            if name == "posted" and delivery.recipient == "person:jonas-becker":
+                raise Killed
+
+        clock.now += timedelta(seconds=1)
+        with pytest.raises(Killed):
+            worker(box, slack, framework, clock, step=die).run_once()
+        assert [d.recipient for d in box.uncertain()] == ["person:jonas-becker"]
+    clock.now += timedelta(seconds=1)
+    with Outbox.open(path) as box:
+        summary = worker(box, slack, framework, clock).run_once()
+        assert (summary.recovered, summary.reposted) == (1, 0)
+        told = {d.recipient: d.ts for d in box.deliveries() if d.event_key.startswith("1235:")}
+    posts = [m for m in slack.messages(fallback) if "1235" in m.text]
+    assert len(posts) == 2
+    assert sorted(told.values()) == sorted(m.ts for m in posts)
 
 
 def test_run_loops_until_stopped(

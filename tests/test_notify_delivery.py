@@ -75,15 +75,22 @@ def test_one_message_per_second_per_channel() -> None:
 
 def test_an_uncertain_post_is_found_by_its_metadata_or_posted_again() -> None:
     key = "1234:1:escalated:1775138400000"
+
+    def posted(ts: str, event_key: str, recipient: str) -> dict[str, object]:
+        payload = {"event_key": event_key, "recipient": recipient}
+        return {"ts": ts, "metadata": {"event_type": "escalation_notice", "event_payload": payload}}
+
     history = [
-        {"ts": "1.000001", "metadata": {"event_type": "escalation_notice",
-                                        "event_payload": {"event_key": "other"}}},
-        {"ts": "1.000002", "metadata": {"event_type": "escalation_notice",
-                                        "event_payload": {"event_key": key}}},
-        {"ts": "1.000003"},
-    ]  # fmt: skip
-    assert resolve_uncertain(key, history) == Resolution("sent", "1.000002", None)
-    assert resolve_uncertain(key, history[:1]) == Resolution("repost", None, None)
-    assert resolve_uncertain(key, None) == Resolution(
+        posted("1.000001", "other", "team:support-leads"),
+        posted("1.000002", key, "person:jonas-becker"),
+        posted("1.000003", key, "team:support-leads"),
+        {"ts": "1.000004"},
+    ]
+    found = Resolution("sent", "1.000003", "posted before the stop: recorded")
+    assert resolve_uncertain(key, "team:support-leads", history) == found
+    assert resolve_uncertain(key, "team:support-leads", history[:2]) == Resolution(
+        "repost", None, None
+    )
+    assert resolve_uncertain(key, "team:support-leads", None) == Resolution(
         "repost", None, "an earlier attempt may have posted: sent again"
     )

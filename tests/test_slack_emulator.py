@@ -6,7 +6,9 @@ import asyncio
 import json
 import re
 import socket
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -161,6 +163,75 @@ def test_conversations_info_answers_the_channel(slack: SlackEmulator) -> None:
     assert channel["num_members"] == 2  # Ann and the bot
     slack.archive_channel("escalations")
     assert client(slack).conversations_info(channel=channel_id)["channel"]["is_archived"] is True
+
+
+def test_history_answers_newest_first_with_metadata_and_pages(slack: SlackEmulator) -> None:
+    web = client(slack)
+    channel = slack.channel("escalations").id
+    posted = []
+    for n in range(3):
+        metadata = {"event_type": "escalation_notice", "event_payload": {"n": n}}
+        posted.append(web.chat_postMessage(channel=channel, text=f"m{n}", metadata=metadata)["ts"])
+    page = web.conversations_history(channel=channel, include_all_metadata=True, limit=2)
+    assert [m["text"] for m in page["messages"]] == ["m2", "m1"]
+    assert page["messages"][0]["metadata"] == {
+        "event_type": "escalation_notice",
+        "event_payload": {"n": 2},
+    }
+    assert page["has_more"] is True
+    cursor = page["response_metadata"]["next_cursor"]
+    rest = web.conversations_history(channel=channel, limit=2, cursor=cursor)
+    assert [m["text"] for m in rest["messages"]] == ["m0"]
+    assert "metadata" not in rest["messages"][0]  # only with include_all_metadata
+    assert (rest["has_more"], rest["response_metadata"]["next_cursor"]) == (False, "")
+    since = web.conversations_history(channel=channel, oldest=posted[1], inclusive=True)
+    assert [m["ts"] for m in since["messages"]] == [posted[2], posted[1]]
+    after = web.conversations_history(channel=channel, oldest=posted[1])
+    assert [m["ts"] for m in after["messages"]] == [posted[2]]
+
+
+def test_history_open_and_list_errors(slack: SlackEmulator) -> None:
+    web = client(slack)
+    hidden = slack.add_channel("leads", member=False)
+    for call, error in [
+        (lambda: web.conversations_history(channel="escalations"), "channel_not_found"),
+        (lambda: web.conversations_history(channel=hidden), "not_in_channel"),
+        (lambda: web.conversations_open(users="U99999999"), "user_not_found"),
+        (lambda: web.api_call("conversations.open", params={}), "users_list_not_supplied"),
+        (lambda: web.conversations_list(types="everything"), "invalid_types"),
+        (lambda: web.chat_postMessage(channel="escalations", text="x", metadata={"x": 1}),
+         "invalid_metadata_schema"),
+    ]:  # fmt: skip
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        assert refused.value.response["error"] == error
+
+
+def test_open_answers_the_dm_a_post_to_the_user_opened(slack: SlackEmulator) -> None:
+    web = client(slack)
+    ann = slack.add_user("ann@example.com", "Ann Lee")
+    posted = web.chat_postMessage(channel=ann.id, text="hello")
+    opened = web.conversations_open(users=ann.id)
+    assert opened["channel"] == {"id": posted["channel"]}
+    assert (opened["no_op"], opened["already_open"]) == (True, True)
+    gone = slack.add_user("bo@example.com", "Bo Park", deleted=True)
+    with pytest.raises(SlackApiError) as refused:
+        web.conversations_open(users=gone.id)
+    assert refused.value.response["error"] == "user_disabled"
+
+
+def test_list_names_the_channels_the_bot_may_see_in_pages(slack: SlackEmulator) -> None:
+    web = client(slack)
+    slack.add_channel("secret", private=True, member=False)
+    slack.add_channel("leads", private=True)
+    slack.archive_channel(slack.add_channel("old"))
+    names = [c["name"] for c in web.conversations_list()["channels"]]
+    assert names == ["escalations", "old"]
+    both = web.conversations_list(types="public_channel,private_channel", exclude_archived=True)
+    assert [c["name"] for c in both["channels"]] == ["escalations", "leads"]
+    first = web.conversations_list(limit=1)
+    rest = web.conversations_list(limit=1, cursor=first["response_metadata"]["next_cursor"])
+    assert [c["name"] for c in first["channels"] + rest["channels"]] == ["escalations", "old"]
 
 
 def test_tokens_missing_or_wrong_are_refused_at_200(slack: SlackEmulator) -> None:
@@ -548,3 +619,19 @@ def test_the_workspace_persists_in_a_file(tmp_path: Path) -> None:
         later = client(again).chat_postMessage(channel="escalations", text="next")
         assert later["ts"] > posted["ts"]
         assert client(again).users_lookupByEmail(email="ann@example.com")["user"]["name"] == "ann"
+
+
+def test_a_client_that_resets_mid_request_prints_no_traceback(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A notifier killed mid-request (bench/notify.py kills it on purpose) is not the
+    emulator's error: socketserver would print a ConnectionResetError traceback for it."""
+    with SlackEmulator() as emulator:
+        port = int(emulator.base_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as raw:
+            # a whole request, its answer read, then the reset while the server waits for the next
+            raw.sendall(b"POST /api/auth.test HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            assert raw.recv(65536).startswith(b"HTTP/1.1 200")
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        time.sleep(0.3)  # for the server's thread to read the reset before the emulator stops
+    assert "Traceback" not in capfd.readouterr().err

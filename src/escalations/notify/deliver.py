@@ -28,6 +28,7 @@ from escalations.notify.events import Event
 from escalations.notify.message import Message, acknowledged_message, build_message
 from escalations.notify.outbox import Delivery, Outbox
 from escalations.notify.recipients import Destination, Lookup, address, destination, level_of
+from escalations.notify.slackapi import History, Unanswered, result_of, transient
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +44,14 @@ class Ticket:
 @dataclass(frozen=True, slots=True)
 class Summary:
     """What one pass did: deliveries sent, scheduled again, given up, put back after a crash
-    (`reposted`), and the token error that halted the pass, if any. `notes` say, per delivery,
-    why a message went elsewhere or failed."""
+    (`reposted`), found already posted after a crash (`recovered`), and the token error that
+    halted the pass, if any. `notes` say, per delivery, why a message went elsewhere or failed."""
 
     sent: int = 0
     retrying: int = 0
     given_up: int = 0
     reposted: int = 0
+    recovered: int = 0
     halted: str | None = None
     notes: tuple[str, ...] = ()
 
@@ -60,12 +62,19 @@ class _Tally:
     retrying: int = 0
     given_up: int = 0
     reposted: int = 0
+    recovered: int = 0
     halted: str | None = None
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> Summary:
         return Summary(
-            self.sent, self.retrying, self.given_up, self.reposted, self.halted, tuple(self.notes)
+            self.sent,
+            self.retrying,
+            self.given_up,
+            self.reposted,
+            self.recovered,
+            self.halted,
+            tuple(self.notes),
         )
 
 
@@ -81,12 +90,6 @@ DEFAULT_POLICY = Policy()
 
 Step = Callable[[str, Delivery], None]
 """Called after each durable step of a delivery ("claimed", "posted", "recorded")."""
-
-
-def slack_client(token: str, base_url: str = "https://slack.com/api/") -> WebClient:
-    """A client without the SDK's own retries: its connection retry re-sends a post that may
-    have reached Slack (a duplicate), and the worker retries on the outbox's schedule instead."""
-    return WebClient(token=token, base_url=base_url, retry_handlers=[])
 
 
 class Worker:
@@ -126,6 +129,7 @@ class Worker:
         self._last_post: dict[str, datetime] = {}
         """Channel id (or name until known) -> when the worker may post there next."""
         self._recovered = False
+        self._history = History(client)
 
     def run(self, stop: threading.Event, *, poll: float = 1.0) -> Summary:
         """Pass after pass until `stop` is set or a token error halts; the last pass's summary."""
@@ -138,12 +142,11 @@ class Worker:
         return summary
 
     def run_once(self) -> Summary:
-        """One pass: on the first, put back the deliveries a stopped worker left `sending`;
+        """One pass: until it succeeds, settle the deliveries a stopped worker left `sending`;
         then deliver every due one, oldest first, until done or halted."""
         tally = _Tally()
         if not self._recovered:
-            self._recover(tally)
-            self._recovered = True
+            self._recovered = self._recover(tally)
         for delivery in self._outbox.due(self._clock()):
             self._deliver(delivery, tally)
             if tally.halted is not None:
@@ -167,13 +170,32 @@ class Worker:
 
     # -- one delivery -----------------------------------------------------------------------
 
-    def _recover(self, tally: _Tally) -> None:
+    def _recover(self, tally: _Tally) -> bool:
+        """Each delivery a stopped worker left `sending` is looked for in its channel's history
+        (by the metadata every post carries): found, it is recorded as sent; not found, it is
+        posted again. False when Slack could not be asked (an outage): try again next pass."""
+        settled = True
         for delivery in self._outbox.uncertain():
-            resolution = resolve_uncertain(delivery.event_key, None)
-            # The project's Slack subset has no history lookup, so the rule is: post again.
-            if self._outbox.release(delivery.id, self._clock()):
+            if delivery.channel is None:
+                # claimed for no post (a lookup that failed first, or an update of a message)
+                self._outbox.release(delivery.id, self._clock())
+                continue
+            try:
+                channel, history = self._history.since(delivery.channel, delivery.updated_at)
+            except Unanswered:
+                settled = False
+                continue
+            resolution = resolve_uncertain(delivery.event_key, delivery.recipient, history)
+            now = self._clock()
+            if resolution.action == "sent" and channel is not None and resolution.ts:
+                if self._outbox.mark_sent(delivery.id, channel, resolution.ts, now):
+                    tally.recovered += 1
+                    tally.notes.append(f"{delivery.recipient}: {resolution.note}")
+            elif self._outbox.release(delivery.id, now):
                 tally.reposted += 1
-                tally.notes.append(f"{delivery.recipient}: {resolution.note}")
+                if resolution.note:
+                    tally.notes.append(f"{delivery.recipient}: {resolution.note}")
+        return settled
 
     def _deliver(self, delivery: Delivery, tally: _Tally) -> None:
         event = self._outbox.event(delivery.event_key)
@@ -189,7 +211,7 @@ class Worker:
             tally.halted = lookup.error
             return
         where = destination(target, lookup)
-        if lookup is not None and lookup.error and _transient(lookup_answer):
+        if lookup is not None and lookup.error and transient(lookup_answer):
             # An outage is no reason to tell the team instead: ask again later.
             note = f"users.lookupByEmail failed: {lookup.error}"
             where = Destination("retry", None, note)
@@ -199,18 +221,20 @@ class Worker:
         if where.note:
             tally.notes.append(f"{delivery.recipient}: {where.note}")
         self._pace(where.channel)
-        if not self._outbox.mark_sending(delivery.id, self._clock()):
+        aimed = self._ids.get(where.channel, where.channel)
+        if not self._outbox.mark_sending(delivery.id, self._clock(), aimed):
             return  # another worker has it, or it is sent
         self._stepped("claimed", delivery)
         message = self._message(event)
         fallback = target.fallback if target.email is not None and where.note is None else None
-        result = self._post(where.channel, message)
+        result = self._post(where.channel, message, delivery.recipient)
         outcome = self._after(delivery, result, fallback is not None)
         if outcome.action == "fallback" and fallback is not None:
             why = f"{outcome.cause} for {where.channel}"
             tally.notes.append(f"{delivery.recipient}: {why}: told {fallback} instead")
             self._pace(fallback)
-            result = self._post(fallback, message)
+            self._outbox.aim(delivery.id, self._ids.get(fallback, fallback))
+            result = self._post(fallback, message, delivery.recipient)
             outcome = self._after(delivery, result, False)
         self._stepped("posted", delivery)
         self._record(delivery, result, outcome, tally)
@@ -301,7 +325,7 @@ class Worker:
         try:
             answer = self._client.users_lookupByEmail(email=email)
         except SlackApiError as failure:
-            result = _result_of(failure)
+            result = result_of(failure)
             lookup = Lookup(error=result.error)
             if result.error == "users_not_found":
                 self._lookups[key] = lookup
@@ -313,17 +337,20 @@ class Worker:
         self._lookups[key] = lookup
         return lookup, PostResult(200)
 
-    def _post(self, channel: str, message: Message) -> PostResult:
+    def _post(self, channel: str, message: Message, recipient: str) -> PostResult:
         key = self._ids.get(channel, channel)
+        # the recipient too: one event can reach one channel twice (a team, and a person's
+        # fallback to it), and a restart must tell the two posts apart
+        payload = {**message.metadata["event_payload"], "recipient": recipient}
         try:
             answer = self._client.chat_postMessage(
                 channel=channel,
                 text=message.text,
                 blocks=list(message.blocks),
-                metadata=message.metadata,
+                metadata={**message.metadata, "event_payload": payload},
             )
         except SlackApiError as failure:
-            result = _result_of(failure)
+            result = result_of(failure)
         except (OSError, http.client.HTTPException):
             result = PostResult(0, "connection_error")
         else:
@@ -359,22 +386,6 @@ class Worker:
     def _stepped(self, name: str, delivery: Delivery) -> None:
         if self._step is not None:
             self._step(name, delivery)
-
-
-def _result_of(failure: SlackApiError) -> PostResult:
-    response = failure.response
-    headers = response.headers or {}
-    retry_after = headers.get("Retry-After") or headers.get("retry-after")
-    if isinstance(retry_after, list):
-        retry_after = retry_after[0] if retry_after else None
-    error = response.get("error") if isinstance(response.data, dict) else None
-    return PostResult(
-        response.status_code, str(error) if error else None, str(retry_after or "") or None
-    )
-
-
-def _transient(answer: PostResult) -> bool:
-    return answer.status in (0, 429) or answer.status >= 500
 
 
 def _seconds(header: str) -> timedelta:

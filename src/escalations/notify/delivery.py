@@ -107,15 +107,16 @@ class Resolution:
     note: str | None
 
 
-def resolve_uncertain(event_key: str, history: Sequence[Mapping[str, Any]] | None) -> Resolution:
+def resolve_uncertain(
+    event_key: str, recipient: str, history: Sequence[Mapping[str, Any]] | None
+) -> Resolution:
     """Whether a post interrupted by a crash reached Slack.
 
-    With the channel's recent messages (`history`, from a lookup such as conversations.history
-    with `include_all_metadata`), the message whose metadata carries the event key proves it was
-    posted. The Slack subset this project uses has no such lookup (reference §1: postMessage,
-    update, lookupByEmail, conversations.info, auth.test), so `history` is None and the rule is
-    to post again: a duplicate notice costs a glance, a lost escalation costs the response target.
-    The window is only the time between Slack's answer and the outbox's commit.
+    `history` is the channel's messages since the delivery was claimed (conversations.history
+    with `include_all_metadata`): the one whose metadata carries the event key and the
+    recipient proves it was posted. None means the history could not be read (a missing scope,
+    a channel the bot left): then post again, since a duplicate notice costs a glance and a lost
+    escalation costs the response target.
     """
     if history is None:
         return Resolution("repost", None, "an earlier attempt may have posted: sent again")
@@ -125,6 +126,7 @@ def resolve_uncertain(event_key: str, history: Sequence[Mapping[str, Any]] | Non
         if (
             metadata.get("event_type") == METADATA_EVENT_TYPE
             and payload.get("event_key") == event_key
+            and payload.get("recipient") == recipient
         ):
-            return Resolution("sent", str(message.get("ts")), None)
+            return Resolution("sent", str(message.get("ts")), "posted before the stop: recorded")
     return Resolution("repost", None, None)

@@ -14,11 +14,12 @@ from hubspot.crm.tickets import SimplePublicObjectInputForCreate
 
 from escalations.model.framework import Framework
 from escalations.notify.acks import Acknowledgements
-from escalations.notify.deliver import Ticket, Worker, slack_client
+from escalations.notify.deliver import Ticket, Worker
 from escalations.notify.events import Event
 from escalations.notify.outbox import Outbox
 from escalations.notify.receive import Settings as ReceiveSettings
 from escalations.notify.service import INTERACTIVITY, WEBHOOK, build_app, serving
+from escalations.notify.slackapi import slack_client
 from escalations.notify.verify import Secrets
 from escalations.publish.hubspot.compile import Settings, Webhook, compile_framework
 from escalations.publish.hubspot.portal import Portal

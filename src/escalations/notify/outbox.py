@@ -61,8 +61,12 @@ class Delivery:
     """For `failed`: when to try again; None once given up."""
     cause: str | None
     channel: str | None
+    """Sent: the channel id Slack answered. Claimed or failed: where the post was aimed (an id,
+    a user id, a `#name`), so that a restart knows where to look for it."""
     ts: str | None
     created_at: datetime
+    updated_at: datetime
+    """For `sending`: when it was claimed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,15 +135,20 @@ class Outbox(Store):
         """Deliveries marked `sending` by a worker that stopped before it knew the outcome."""
         return self._select("state = 'sending'", ())
 
-    def mark_sending(self, delivery_id: int, now: datetime) -> bool:
-        """Claim a delivery just before its post; False when it is not due (another worker has it,
-        or it is sent), in which case the caller must not post."""
+    def mark_sending(self, delivery_id: int, now: datetime, channel: str | None = None) -> bool:
+        """Claim a delivery just before its post to `channel` (kept, so that a restart knows
+        where to look for it); False when it is not due (another worker has it, or it is sent),
+        in which case the caller must not post."""
         return self._update(
-            "state = 'sending', attempts = attempts + 1, updated_at = ?",
+            "state = 'sending', attempts = attempts + 1, channel = ?, updated_at = ?",
             "state IN ('pending', 'failed')",
-            (_stamp(now),),
+            (channel, _stamp(now)),
             delivery_id,
         )
+
+    def aim(self, delivery_id: int, channel: str) -> bool:
+        """Record that a claimed delivery now goes to `channel` (a fallback) before it is posted."""
+        return self._update("channel = ?", "state = 'sending'", (channel,), delivery_id)
 
     def mark_sent(self, delivery_id: int, channel: str, ts: str, now: datetime) -> bool:
         return self._update(
@@ -203,13 +212,15 @@ class Outbox(Store):
     def _select(self, where: str, parameters: tuple[object, ...]) -> list[Delivery]:
         rows = self._db.execute(
             "SELECT id, event_key, recipient, state, attempts, next_attempt_at, cause, channel,"
-            f" ts, created_at FROM deliveries WHERE {where} ORDER BY created_at, id",
+            f" ts, created_at, updated_at FROM deliveries WHERE {where} ORDER BY created_at, id",
             parameters,
         ).fetchall()
         return [
             Delivery(id_, key, recipient, cast(State, state), attempts,
-                     _instant(retry) if retry else None, cause, channel, ts, _instant(created))
-            for id_, key, recipient, state, attempts, retry, cause, channel, ts, created in rows
+                     _instant(retry) if retry else None, cause, channel, ts, _instant(created),
+                     _instant(updated))
+            for id_, key, recipient, state, attempts, retry, cause, channel, ts, created, updated
+            in rows
         ]  # fmt: skip
 
     def _update(

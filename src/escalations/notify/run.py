@@ -12,10 +12,11 @@ from hubspot import HubSpot
 
 from escalations.model.framework import Framework
 from escalations.notify.acks import Acknowledgements
-from escalations.notify.deliver import Ticket, Worker, slack_client
+from escalations.notify.deliver import Ticket, Worker
 from escalations.notify.events import Event
 from escalations.notify.log import log
 from escalations.notify.outbox import Outbox
+from escalations.notify.slackapi import slack_client
 from escalations.publish.hubspot.http import Caller
 
 TICKET_URL = "https://app.hubspot.com/contacts/{portal}/record/0-5/{ticket}"

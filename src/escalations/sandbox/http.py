@@ -6,6 +6,7 @@ import contextlib
 import json
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,13 @@ class LoopbackServer(ThreadingHTTPServer):
         self.threads: set[threading.Thread] = set()
         self.connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (killed, timed out) is no error of the server's:
+        socketserver would print its traceback to stderr."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         thread = threading.Thread(

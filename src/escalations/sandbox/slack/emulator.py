@@ -5,11 +5,13 @@
 `/`, reference §1.1). Unset the `HTTP(S)_PROXY` variables first: the SDK routes every call
 through them and ignores `NO_PROXY` (§1.10).
 
-Methods: `chat.postMessage`, `chat.update`, `users.lookupByEmail`, `conversations.info` and
-`auth.test` under `/api/`, as POST with a JSON or form body (the sync client) or GET with a
-query string (`AsyncWebClient`). Answers are Slack's envelopes, `{"ok": true, ...}` or
-`{"ok": false, "error": code}` at HTTP 200; 429 (`ratelimited`) carries an integer
-`Retry-After`. A missing token answers `not_authed`, another token than `token`
+Methods: `chat.postMessage` (with `metadata`), `chat.update`, `users.lookupByEmail`,
+`conversations.info`, `conversations.history` (newest first, `oldest`/`latest`/`inclusive`,
+cursor pages, metadata with `include_all_metadata`), `conversations.open` (one person's DM),
+`conversations.list` and `auth.test` under `/api/`, as POST with a JSON or form body (the
+sync client) or GET with a query string (`AsyncWebClient`). Answers are Slack's envelopes,
+`{"ok": true, ...}` or `{"ok": false, "error": code}` at HTTP 200; 429 (`ratelimited`)
+carries an integer `Retry-After`. A missing token answers `not_authed`, another token than `token`
 `invalid_auth`. `blocks` are checked against Block Kit's limits (`blocks.py`, `invalid_blocks`
 with Slack's `errors` list). chat.postMessage allows one message per second per channel after
 a burst of `burst`; the tiered methods their tier's per-minute budget; `rate_limits = False`

@@ -19,9 +19,14 @@ FAULT_KINDS = tuple(kind for kind in COMMON_KINDS if kind != "lag")
 POST_MESSAGE = "chat.postMessage"
 
 PER_MINUTE = {"chat.update": 50, "users.lookupByEmail": 50, "conversations.info": 50}
+PER_MINUTE |= {"conversations.history": 50, "conversations.open": 50, "conversations.list": 20}
 PER_MINUTE["auth.test"] = 300
 """Requests per minute of each tiered method (reference §1.9: Tier 3 "50+ per minute";
-auth.test "hundreds"); chat.postMessage is limited per channel instead."""
+auth.test "hundreds"; conversations.list is Tier 2, "20+ per minute", per Slack's method
+page); chat.postMessage is limited per channel instead. conversations.history is Tier 3 for
+internal apps; commercially distributed non-Marketplace apps installed since 2025-05-29 get
+1 per minute and 15 messages a page (docs.slack.dev/apis/web-api/rate-limits), which the
+notifier's one lookup per interrupted delivery fits too."""
 
 # the Slack errors that 5xx answers carry (emulator choice: Slack does not document them)
 SERVER_ERRORS = {500: "internal_error", 503: "service_unavailable", 504: "request_timeout"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -38,6 +40,9 @@ class Workspace:
             "chat.update": self.update_message,
             "users.lookupByEmail": self.lookup_by_email,
             "conversations.info": self.conversation_info,
+            "conversations.history": self.conversation_history,
+            "conversations.open": self.conversation_open,
+            "conversations.list": self.conversation_list,
             "auth.test": self.auth_test,
         }
         if method not in answers:
@@ -69,11 +74,12 @@ class Workspace:
         if channel.is_archived:
             raise ApiError("is_archived")
         revision = _revision(args, None)
+        metadata = _metadata(args)
         thread_ts = text_arg(args, "thread_ts") or None
         if thread_ts and not self._store.messages(channel.id, thread_ts):
             raise ApiError("thread_not_found")
         ts = self._next_ts()
-        self._store.post(channel.id, ts, BOT_USER, thread_ts, revision)
+        self._store.post(channel.id, ts, BOT_USER, thread_ts, revision, metadata)
         message = _message_shape(self._store.messages(channel.id, ts)[0])
         return {"channel": channel.id, "ts": ts, "message": message}
 
@@ -112,6 +118,93 @@ class Workspace:
             # membership is not modelled: every active user counts, and the bot when a member
             shape["num_members"] = self._store.active_users() + int(channel.is_member)
         return {"channel": shape}
+
+    def conversation_history(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """A conversation's messages, newest first, between `oldest` and `latest` (exclusive
+        unless `inclusive`), `limit` a page (default 100, at most 999), `cursor` the next."""
+        key = required(args, "channel")
+        channel = self._store.channel(key)
+        if channel is None or channel.id != key or (channel.is_private and not channel.is_member):
+            raise ApiError("channel_not_found")
+        if not channel.is_member:
+            raise ApiError("not_in_channel")
+        oldest = _ts_arg(args, "oldest", 0.0)
+        latest = _ts_arg(args, "latest", float("inf"))
+        inclusive = flag_arg(args, "inclusive")
+        limit = _limit_arg(args, 100, 999)
+        before = _cursor_arg(args)
+        with_metadata = flag_arg(args, "include_all_metadata")
+
+        def within(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        found = [
+            m
+            for m in reversed(self._store.messages(channel.id))
+            if m.thread_ts in (None, m.ts)
+            and within(float(m.ts))
+            and (before is None or float(m.ts) < float(before))
+        ]
+        page, more = found[:limit], len(found) > limit
+        messages = []
+        for message in page:
+            shape = _message_shape(message)
+            if with_metadata and message.metadata is not None:
+                shape["metadata"] = message.metadata
+            messages.append(shape)
+        return {
+            "messages": messages,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": _cursor(page[-1].ts) if more else ""},
+        }
+
+    def conversation_open(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """The direct message with one user, opened if need be (multi-person DMs are not
+        modelled: more than one user is refused)."""
+        users = [u.strip() for u in (text_arg(args, "users") or "").split(",") if u.strip()]
+        if not users:
+            if text_arg(args, "channel"):
+                raise ApiError("method_not_supported_for_channel_type")
+            raise ApiError("users_list_not_supplied")
+        if len(users) > 1:
+            messages = {"messages": ["[ERROR] the emulator opens one person's DM only"]}
+            raise ApiError("invalid_arguments", response_metadata=messages)
+        user = self._store.user(users[0])
+        if user is None:
+            raise ApiError("user_not_found")
+        if user.deleted:
+            raise ApiError("user_disabled")
+        found = self._store.dm_for(user.id)
+        channel = found or self._existing(self._store.add_channel(user.id, True, True, user.id))
+        shape = channel_shape(channel) if flag_arg(args, "return_im") else {"id": channel.id}
+        extra = {"no_op": True, "already_open": True} if found is not None else {}
+        return {"channel": shape, **extra}
+
+    def conversation_list(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """Channels by id, `types` public_channel (the default) and private_channel (those the
+        bot is in), `exclude_archived`, pages of `limit` (default 100, at most 1000)."""
+        types = {t.strip() for t in (text_arg(args, "types") or "public_channel").split(",")}
+        unknown = types - {"public_channel", "private_channel", "mpim", "im"}
+        if unknown:
+            raise ApiError("invalid_types")
+        limit = _limit_arg(args, 100, 1000)
+        after = _cursor_arg(args)
+        listed = [
+            c
+            for c in self._store.channels()
+            if ("private_channel" if c.is_private else "public_channel") in types
+            and (c.is_member or not c.is_private)
+            and not (c.is_archived and flag_arg(args, "exclude_archived"))
+            and (after is None or c.id > after)
+        ]
+        page, more = listed[:limit], len(listed) > limit
+        return {
+            "channels": [channel_shape(c) for c in page],
+            "response_metadata": {"next_cursor": _cursor(page[-1].id) if more else ""},
+        }
 
     def auth_test(self, args: Mapping[str, Any]) -> dict[str, Any]:
         return {
@@ -165,6 +258,63 @@ def _revision(args: Mapping[str, Any], previous: Message | None) -> Revision:
         text = previous.text if text is None else text
         blocks = previous.blocks if blocks is None else blocks
     return Revision(text or "", blocks or None)
+
+
+def _metadata(args: Mapping[str, Any]) -> dict[str, Any] | None:
+    """chat.postMessage's `metadata`: an object in JSON, a JSON string in a form, with a text
+    `event_type` and an object `event_payload`."""
+    metadata = args.get("metadata")
+    if metadata is None or metadata == "":
+        return None
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            raise ApiError("invalid_metadata_format") from None
+    if not isinstance(metadata, dict):
+        raise ApiError("invalid_metadata_format")
+    if not isinstance(metadata.get("event_type"), str) or not isinstance(
+        metadata.get("event_payload"), dict
+    ):
+        raise ApiError("invalid_metadata_schema")
+    return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
+
+
+def _ts_arg(args: Mapping[str, Any], name: str, default: float) -> float:
+    value = args.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return float(str(value))
+    except ValueError:
+        raise ApiError("invalid_ts_" + name) from None
+
+
+def _limit_arg(args: Mapping[str, Any], default: int, most: int) -> int:
+    value = args.get("limit")
+    if value in (None, "", 0, "0"):
+        return default
+    try:
+        return max(1, min(int(str(value)), most))
+    except ValueError:
+        raise ApiError("invalid_limit") from None
+
+
+def _cursor(position: str) -> str:
+    return base64.urlsafe_b64encode(f"next:{position}".encode()).decode()
+
+
+def _cursor_arg(args: Mapping[str, Any]) -> str | None:
+    cursor = text_arg(args, "cursor")
+    if not cursor:
+        return None
+    try:
+        kind, _, position = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+    except ValueError:
+        raise ApiError("invalid_cursor") from None
+    if kind != "next" or not position:
+        raise ApiError("invalid_cursor")
+    return position
 
 
 def _message_shape(message: Message) -> dict[str, Any]:

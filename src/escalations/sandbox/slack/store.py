@@ -39,6 +39,12 @@ CREATE TABLE IF NOT EXISTS revisions (
     blocks TEXT,
     PRIMARY KEY (channel, ts, seq)
 );
+CREATE TABLE IF NOT EXISTS metadata (
+    channel TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (channel, ts)
+);
 """
 
 
@@ -81,6 +87,8 @@ class Message:
     author: str
     thread_ts: str | None
     revisions: tuple[Revision, ...]
+    metadata: dict[str, Any] | None = None
+    """chat.postMessage's `metadata` ({event_type, event_payload}), when it was given."""
 
     @property
     def text(self) -> str:
@@ -185,7 +193,13 @@ class Store(SqliteStore):
         return str(row[0]) if row[0] is not None else None
 
     def post(
-        self, channel: str, ts: str, author: str, thread_ts: str | None, revision: Revision
+        self,
+        channel: str,
+        ts: str,
+        author: str,
+        thread_ts: str | None,
+        revision: Revision,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         with self._lock:
             self._conn.execute(
@@ -193,6 +207,20 @@ class Store(SqliteStore):
                 (channel, ts, author, thread_ts),
             )
             self._revise(channel, ts, 0, revision)
+            if metadata is not None:
+                self._conn.execute(
+                    "INSERT INTO metadata (channel, ts, body) VALUES (?, ?, ?)",
+                    (channel, ts, json.dumps(metadata, ensure_ascii=False)),
+                )
+
+    def channels(self) -> list[Channel]:
+        """Every channel but direct messages, by id."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, name, is_private, is_member, is_archived, user FROM channels "
+                "WHERE user IS NULL ORDER BY id"
+            ).fetchall()
+        return [Channel(r[0], r[1], bool(r[2]), bool(r[3]), bool(r[4]), r[5]) for r in rows]
 
     def update(self, message: Message, revision: Revision) -> None:
         with self._lock:
@@ -209,17 +237,18 @@ class Store(SqliteStore):
         """Messages of `channel` (every channel when None), with `ts` when given, oldest first."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT m.channel, m.ts, m.author, m.thread_ts, r.text, r.blocks "
+                "SELECT m.channel, m.ts, m.author, m.thread_ts, r.text, r.blocks, d.body "
                 "FROM messages m JOIN revisions r ON r.channel = m.channel AND r.ts = m.ts "
+                "LEFT JOIN metadata d ON d.channel = m.channel AND d.ts = m.ts "
                 "WHERE (? IS NULL OR m.channel = ?) AND (? IS NULL OR m.ts = ?) "
                 "ORDER BY m.ts, m.channel, r.seq",
                 (channel, channel, ts, ts),
             ).fetchall()
-        found: dict[tuple[str, str], tuple[str, str | None, list[Revision]]] = {}
+        found: dict[tuple[str, str], tuple[str, str | None, list[Revision], str | None]] = {}
         for row in rows:
-            _, _, revisions = found.setdefault((row[0], row[1]), (row[2], row[3], []))
-            revisions.append(Revision(row[4], json.loads(row[5]) if row[5] else None))
+            entry = found.setdefault((row[0], row[1]), (row[2], row[3], [], row[6]))
+            entry[2].append(Revision(row[4], json.loads(row[5]) if row[5] else None))
         return [
-            Message(key[0], key[1], author, thread, tuple(revisions))
-            for key, (author, thread, revisions) in found.items()
+            Message(key[0], key[1], author, thread, tuple(revs), json.loads(meta) if meta else None)
+            for key, (author, thread, revs, meta) in found.items()
         ]
