@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from escalations.errors import EscalationsError
+from escalations.notify.changelog import tell_channel
 from escalations.publish.publication import publication
 from escalations.publish.targets import choose, load_targets
 
@@ -103,6 +104,7 @@ def apply(
         f"{remote}: {sent['read']} reads, {sent['write']} writes" for remote, sent in counts.items()
     )
     typer.echo(f"applied {len(pending)} changes to {chosen.name} ({requests})")
+    typer.echo(f"note: {tell_channel(framework, model, chosen)}", err=True)
 
 
 def _confirm(target: str) -> None:

@@ -34,6 +34,29 @@ def framework_at(revision: str, directory: Path, target: Path) -> Path:
     return target / relative
 
 
+def published_commit(directory: Path) -> str | None:
+    """The commit `directory` is published from: HEAD's id when the directory has no
+    uncommitted changes, else None (its content is no commit's; likewise outside git)."""
+    try:
+        head = _git(directory.resolve(), "rev-parse", "HEAD")
+        status = _git(directory.resolve(), "status", "--porcelain", "--", ".")
+    except EscalationsError:
+        return None
+    if head is None or status is None or status.strip():
+        return None
+    return head.decode().strip()
+
+
+def has_commit(directory: Path, revision: str) -> bool:
+    try:
+        found = _git(
+            directory.resolve(), "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"
+        )
+    except EscalationsError:
+        return False
+    return found is not None
+
+
 def _git(directory: Path, *args: str) -> bytes | None:
     """git's output, or None when git says no."""
     try:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from hubspot import HubSpot
@@ -25,6 +25,9 @@ from escalations.model.schema import check_document
 from escalations.publish.hubspot.portal import Portal
 from escalations.publish.notion.http import Transport
 from escalations.publish.notion.target import Handbook
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
 
 SANDBOX_DIR = Path(".escalations") / "sandbox"
 """Where the sandbox emulators keep their state, relative to the working directory."""
@@ -66,6 +69,8 @@ class NotifySettings:
     the HubSpot secret holding it."""
     app_id: int | None = None
     header: str | None = None
+    changelog_channel: str | None = None
+    """Where apply's changelog goes (None: the framework's owning team's channel)."""
 
     def secret(self, *, sandbox: bool = False) -> str:
         """The secret from the environment (the sandbox has a stand-in when it is unset)."""
@@ -133,7 +138,12 @@ def _notify(data: dict[str, Any]) -> NotifySettings:
     auth = data["auth"]
     secret_env = data.get("secret_env", SECRET_ENV[auth])
     return NotifySettings(
-        data["webhook_url"], auth, secret_env, data.get("app_id"), data.get("header")
+        data["webhook_url"],
+        auth,
+        secret_env,
+        data.get("app_id"),
+        data.get("header"),
+        data.get("changelog_channel"),
     )
 
 
@@ -253,6 +263,35 @@ def hubspot_session(target: Target, framework: Framework) -> Iterator[Portal]:
             "service key (scopes: tickets, crm.objects.owners.read, automation)."
         )
     yield Portal(_hubspot(token, settings.base_url or "https://api.hubapi.com"), settings.prefix)
+
+
+@contextmanager
+def slack_session(target: Target, framework: Framework) -> Iterator[WebClient | None]:
+    """A Slack client: the sandbox's Slack emulator (a channel for every team, a member for
+    every person) for a sandbox target, else Slack with SLACK_BOT_TOKEN (SLACK_API_URL for
+    another base URL); None when the token is not set."""
+    from escalations.notify.slackapi import slack_client
+
+    if target.sandbox:
+        from escalations.sandbox.slack import SlackEmulator
+
+        SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
+        emulator = SlackEmulator(SANDBOX_DIR / "slack.sqlite", token=SANDBOX_TOKEN)
+        for team in framework.teams:
+            emulator.add_channel(team.slack_channel)
+        for person in framework.people:
+            emulator.add_user(person.email, person.name)
+        base_url = emulator.start()
+        try:
+            yield slack_client(SANDBOX_TOKEN, base_url + "/api/")
+        finally:
+            emulator.stop()
+        return
+    token = os.environ.get("SLACK_BOT_TOKEN")
+    if not token:
+        yield None
+        return
+    yield slack_client(token, os.environ.get("SLACK_API_URL", "https://slack.com/api/"))
 
 
 def _hubspot(token: str, base_url: str) -> HubSpot:
