@@ -197,6 +197,10 @@ def _unmeasured(found: list[Outcome]) -> Counter[str]:
     return Counter(o.measure for o in found if not o.measurable)
 
 
+def _escalations(count: int) -> str:
+    return f"{count} escalation" + ("" if count == 1 else "s")
+
+
 def _tickets(ids: list[str]) -> str:
     shown = ", ".join(sorted(ids)[:10])
     return shown + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
@@ -213,7 +217,9 @@ def _notes(
     for item in apart:
         by_reason[item.reason].append(item.ticket_id)
     for reason, ids in sorted(by_reason.items()):
-        notes.append(f"{len(ids)} left out of every figure, {reason}: tickets {_tickets(ids)}.")
+        notes.append(
+            f"{_escalations(len(ids))} left out of every figure, {reason}: tickets {_tickets(ids)}."
+        )
     partial = [str(w.start) for w in weeks if not w.complete]
     if partial:
         notes.append(
@@ -229,19 +235,19 @@ def _notes(
         )
     if unmeasured["first_response"]:
         notes.append(
-            f"{unmeasured['first_response']} escalations had their first agent reply before "
-            "they were escalated; the tiers time the first response after the escalation, "
-            "which the history does not record, so they are left out of first-response times."
+            f"{_escalations(unmeasured['first_response'])} left out of first-response times: "
+            "the first agent reply came before the escalation, and the tiers time the first "
+            "response after it, which the history does not record."
         )
     for measure in ("acknowledge", "resolution"):
         if unmeasured[measure]:
+            what = measure.replace("_", " ")
             notes.append(
-                f"{unmeasured[measure]} escalations have a {measure.replace('_', ' ')} time "
-                "before their escalation time, or a resolved status without a time: they are "
-                f"left out of the {measure.replace('_', ' ')} times."
+                f"{_escalations(unmeasured[measure])} left out of {what} times: a {what} time "
+                "before the escalation time, or a resolved status without a time."
             )
     if untimed:
-        notes.append(f"{untimed} escalated tickets in the history have no escalation time.")
+        notes.append(f"{_escalations(untimed)} in the history without an escalation time.")
     return notes
 
 
@@ -250,7 +256,7 @@ def _open_notes(apart: list[SetApart]) -> list[str]:
     if not ids:
         return []
     return [
-        f"{len(ids)} escalations still open from before the period are left out of the open "
+        f"{_escalations(len(ids))} still open from before the period are left out of the open "
         "escalations, as the framework cannot place their trigger or tier: "
         f"tickets {_tickets(ids)}."
     ]
