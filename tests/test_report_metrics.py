@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
-from escalations.model.framework import Framework
+from escalations.model.framework import CauseCount, Framework, Metric
 from escalations.report.history import connect
 from escalations.report.metrics import build
 from escalations.report.model import Backlog, Figure, Reached, Repeat, SetApart, Share, Week
+from escalations.report.review_figures import review_figures
 from tests.report_history import SINCE, UNTIL, known_history
 
 MONDAY_1, MONDAY_2 = date(2026, 10, 5), date(2026, 10, 12)
@@ -156,3 +158,50 @@ def test_partial_weeks_have_no_rate(framework: Framework) -> None:
 def test_a_period_that_ends_before_it_starts(framework: Framework) -> None:
     with pytest.raises(ValueError, match=r"^the period ends \(2026-10-01\) before it starts"):
         build(connect(None), framework, date(2026, 10, 5), date(2026, 10, 1))
+
+
+def test_review_figures(framework: Framework) -> None:
+    report = build(known_history(), framework, SINCE, UNTIL)
+    # the October review does not end before the period: no targets from it
+    assert {m.target for m in review_figures(report, framework).metrics} == {None}
+    september = replace(
+        framework.reviews[0], period_start=date(2026, 9, 1), period_end=date(2026, 9, 30)
+    )
+    figures = review_figures(report, replace(framework, reviews=(september,)), top=2)
+    # targets and units as in that review, now ended before the period
+    assert figures.metrics == (
+        Metric("tickets_total", 150.0, None, None),
+        Metric("escalations_total", 5.0, None, None),
+        Metric("escalation_rate", 3.3, 5.0, "percent"),
+        Metric("escalation_first_response_attainment", 75.0, 95.0, "percent"),
+        Metric("escalation_resolution_attainment", 60.0, None, "percent"),
+        Metric("median_time_to_acknowledge_hours", 0.5, None, "hours"),
+        Metric("median_time_to_first_response_hours", 2.5, None, "hours"),
+        Metric("median_time_to_resolution_hours", 25.0, 24.0, "hours"),
+        Metric("open_escalations", 2.0, None, None),
+        Metric("repeat_escalation_companies", 2.0, None, None),
+    )
+    # old-cause is not in the taxonomy and T2 has none: neither can be a review's root cause
+    assert figures.root_causes == (
+        CauseCount("product-defect", 2, None),
+        CauseCount("third-party-outage", 1, None),
+    )
+    assert figures.left_out == ()
+
+
+def test_review_figures_over_no_escalations(framework: Framework) -> None:
+    report = build(connect(None), framework, date(2026, 11, 2), date(2026, 11, 8))
+    figures = review_figures(report, framework)
+    assert [m.metric for m in figures.metrics] == [
+        "escalations_total", "open_escalations", "repeat_escalation_companies",
+    ]  # fmt: skip
+    assert figures.left_out == (
+        "tickets_total",
+        "escalation_rate",
+        "escalation_first_response_attainment",
+        "escalation_resolution_attainment",
+        "median_time_to_acknowledge_hours",
+        "median_time_to_first_response_hours",
+        "median_time_to_resolution_hours",
+    )
+    assert figures.root_causes == ()
