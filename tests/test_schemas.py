@@ -31,6 +31,7 @@ KINDS = [
     "doc",
     "tests",
     "targets",
+    "report",
 ]
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
