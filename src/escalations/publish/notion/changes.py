@@ -13,6 +13,8 @@ from escalations.publish.plan import Change
 
 DELETE_SHARE = 0.25
 """More than this share of the rows deleted in one apply needs --force."""
+OWN_ROWS = frozenset({"report"})
+"""Kinds of row that another command publishes (`escalations report --publish`)."""
 DRIFT = "edited in Notion since the last publish; apply --force to overwrite"
 
 
@@ -126,7 +128,8 @@ def plan_changes(
                 Change("notion", "update", "page", page.key, page.title, str(difference))
             )
     wanted = {d.page.key for d in pages}
-    gone = [row for key, row in observed.rows.items() if key not in wanted]
+    # Report pages are published from the escalation history, not the framework: never orphans.
+    gone = [r for k, r in observed.rows.items() if k not in wanted and r.kind not in OWN_ROWS]
     too_many = len(gone) > max(1, DELETE_SHARE * len(observed.rows)) and not force
     for row in gone:
         if allow_delete and not too_many:

@@ -277,8 +277,8 @@ def _review(framework: Framework, review: Review, url_of: UrlOf, sources: dict[s
     causes = {c.id: c.name for c in framework.root_causes}
     if review.metrics:
         metrics = [
-            [m.metric, f"{m.value:g}" + (f" {m.unit}" if m.unit else ""),
-             "" if m.target is None else f"{m.target:g}"]
+            [m.metric, _number(m.value) + (f" {m.unit}" if m.unit else ""),
+             "" if m.target is None else _number(m.target)]
             for m in review.metrics
         ]  # fmt: skip
         blocks += [_heading(2, "Metrics"), _table(["Metric", "Value", "Target"], metrics)]
@@ -295,6 +295,11 @@ def _review(framework: Framework, review: Review, url_of: UrlOf, sources: dict[s
         blocks += [_heading(2, "Action items"), _table(header, items)]
     blocks += _markdown(review.body, review.source.name, url_of, sources)
     return _page(f"review:{review.id}", "review", review.title, review.source.name, blocks)
+
+
+def _number(value: float) -> str:
+    """A figure as written, never in exponent form: a year's ticket count can pass a million."""
+    return f"{value:f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
 
 
 def _directory(framework: Framework) -> Page:

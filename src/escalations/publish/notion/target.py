@@ -123,12 +123,15 @@ class Handbook:
 
         return self._create(self.client.databases.create, arguments, made, found)
 
-    def create_row(self, source_id: str, page: Page, version: str) -> Row:
-        """Create a page's row; after an ambiguous answer, look for it first. (A query that
-        does not show it yet makes a second row, which the next plan removes.)"""
+    def create_row(
+        self, source_id: str, page: Page, version: str, *, properties: dict[str, Any] | None = None
+    ) -> Row:
+        """Create a page's row (with `properties` instead of the framework's, if given); after
+        an ambiguous answer, look for it first. (A query that does not show it yet makes a
+        second row, which the next plan removes.)"""
         arguments = {
             "parent": {"type": "data_source_id", "data_source_id": source_id},
-            "properties": row_properties(page, "", version),
+            "properties": properties or row_properties(page, "", version),
         }
         return self._create(self.client.pages.create, arguments, read_row,
                             lambda: self.observe().rows.get(page.key))  # fmt: skip
