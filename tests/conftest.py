@@ -43,6 +43,16 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+TODAY = "2026-11-16"
+"""The date the tests judge overdue action items and the next review on: a day when the example
+framework has neither, so its validation does not change with the calendar."""
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESCALATIONS_TODAY", TODAY)
+
+
 @dataclass
 class Result:
     code: int

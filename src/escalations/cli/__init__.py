@@ -21,6 +21,7 @@ from . import (
     notify,
     publish,
     render,
+    review,
     sample_tickets,
     simulate,
     test,
@@ -50,6 +51,7 @@ app.command()(render.render)
 app.command()(version.version)
 app.command()(demo.demo)
 app.add_typer(notify.app)
+app.add_typer(review.app)
 
 
 def _print_version(value: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -84,3 +85,25 @@ VerboseOption = Annotated[
         help="Show the notes even when nothing changes in HubSpot, with the items of each.",
     ),
 ]
+TodayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        help="The date overdue action items and the next review are judged on, as YYYY-MM-DD "
+        "(default: today in UTC).",
+        envvar="ESCALATIONS_TODAY",
+        metavar="DATE",
+    ),
+]
+
+
+def resolve_today(text: str | None) -> date:
+    """A `--today` value (or ESCALATIONS_TODAY) as a date; today's UTC date without one."""
+    if text is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"'{text}' is not a date; write it as YYYY-MM-DD.", param_hint="'--today'"
+        ) from exc

@@ -255,11 +255,13 @@ def _review(document: Document) -> Review:
         ),
         action_items=tuple(
             ActionItem(a["id"], a["title"], a["owner"], parse_date(a["due"]), a["status"],
-                       a["addresses"], a.get("type"))
+                       a["addresses"], a.get("type"),
+                       parse_date(a["done_on"]) if "done_on" in a else None)
             for a in data.get("action_items", [])
         ),
         body=document.body,
         source=_source(document, ()),
+        carried_over=tuple(data.get("carried_over", [])),
     )  # fmt: skip
 
 

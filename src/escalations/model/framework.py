@@ -191,6 +191,7 @@ class ActionItem:
     status: str
     addresses: str
     type: str | None
+    done_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,8 @@ class Review:
     action_items: tuple[ActionItem, ...]
     body: str
     source: Source
+    carried_over: tuple[str, ...] = ()
+    """Ids of open action items of earlier reviews (defined there, referenced here)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,11 @@ class Validation:
         return sum(p.severity is Severity.WARNING for p in self.problems)
 
 
-def validate_framework(directory: Path, *, display_root: str | None = None) -> Validation:
-    """Every problem of the framework in `directory`, and its model when it has no errors."""
+def validate_framework(
+    directory: Path, *, display_root: str | None = None, today: date | None = None
+) -> Validation:
+    """Every problem of the framework in `directory`, and its model when it has no errors;
+    with `today`, also the warnings relative to it (overdue action items, the next review)."""
     if not directory.is_dir():
         raise FrameworkNotFoundError(
             f"framework directory '{directory}' not found; run the command from the repository "
@@ -58,7 +62,9 @@ def validate_framework(directory: Path, *, display_root: str | None = None) -> V
         else:
             checked.append(replace(document, data=_without(document.data, bad)))
     problems.extend(
-        check_rules(checked, frozenset(unmapped), unread=loaded.unread, failing=failing)
+        check_rules(
+            checked, frozenset(unmapped), unread=loaded.unread, failing=failing, today=today
+        )
     )
     problems.sort()
     has_errors = any(p.severity is Severity.ERROR for p in problems)

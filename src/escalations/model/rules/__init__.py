@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 
 from escalations.model.load import Document, Pointer, Unread
 from escalations.model.problems import Problem
-from escalations.model.rules import references, structure  # noqa: F401  (they register the rules)
+from escalations.model.rules import references, reviews, structure  # noqa: F401  (registers rules)
 from escalations.model.rules.index import RULES, Index, Rule
 
 __all__ = ["NOTES", "RULES", "Rule", "check_rules"]
@@ -25,11 +26,13 @@ def check_rules(
     *,
     unread: Iterable[Unread] = (),
     failing: Mapping[str, frozenset[Pointer]] | None = None,
+    today: date | None = None,
 ) -> list[Problem]:
     """Problems of the rules. Documents in `invalid` are not checked, but the ids they define
     still resolve; `failing` holds the pointers of values that failed their schema (already
     left out of the documents). Where a file in `unread` or a failing value hides the ids of a
-    kind, checks that need them are skipped, with one note at the file that says so."""
-    index = Index(documents, invalid, unread=unread, failing=failing)
+    kind, checks that need them are skipped, with one note at the file that says so. The rules
+    that compare dates with `today` (overdue action items, the next review) run only with it."""
+    index = Index(documents, invalid, unread=unread, failing=failing, today=today)
     problems = [problem for rule in RULES for problem in rule.check(index)]
     return problems + index.notes()

@@ -6,6 +6,7 @@ import difflib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from escalations.model.load import Document, Pointer, Position, Unread
@@ -46,7 +47,10 @@ class Index:
         *,
         unread: Iterable[Unread] = (),
         failing: Mapping[str, frozenset[Pointer]] | None = None,
+        today: date | None = None,
     ) -> None:
+        self.today = today
+        """The date the date-relative rules compare with; None skips them."""
         self.documents = [d for d in documents if d.path not in invalid]
         self.entities: dict[str, dict[str, list[Entity]]] = defaultdict(lambda: defaultdict(list))
         self.unreadable: dict[str, tuple[str, Position, bool]] = {}
@@ -164,6 +168,7 @@ _REFERENCES: dict[str, tuple[tuple[Pointer, str], ...]] = {
         (("action_items", "*", "owner"), OWNER),
         (("action_items", "*", "addresses"), "root-cause"),
         (("root_causes", "*", "cause"), "root-cause"),
+        (("carried_over", "*"), "action-item"),
     ),
     "tests": (
         (("cases", "*", "expect", "trigger"), "trigger"),
@@ -181,6 +186,7 @@ _DATES: dict[str, tuple[tuple[Pointer, bool], ...]] = {
         (("period", "end"), False),
         (("held_on",), False),
         (("action_items", "*", "due"), False),
+        (("action_items", "*", "done_on"), False),
     ),
     "tests": ((("cases", "*", "at"), True), (("cases", "*", "changes", "*", "at"), True)),
 }

@@ -1,0 +1,134 @@
+"""`escalations review`: start the next review record (`new`), measure done items (`check`)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import escalations.report
+from escalations.errors import EscalationsError
+from escalations.model.durations import parse_duration
+from escalations.model.framework import Framework
+from escalations.report import history
+from escalations.report.improvement import describe, done_items, measure_improvements
+from escalations.review.record import Figures, coerce_figures, parse_period, write_review
+
+from .options import FrameworkOption, TodayOption, resolve_today
+from .output import load
+
+app = typer.Typer(
+    name="review",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Escalation reviews: start the next record, check whether done action items worked.",
+)
+
+HistoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        help="The escalation history (DuckDB file) the figures are read from.",
+        envvar="ESCALATIONS_HISTORY",
+        metavar="FILE",
+    ),
+]
+
+
+@app.command()
+def new(
+    period: Annotated[str, typer.Option("--period", help="The month reviewed, as YYYY-MM.")],
+    framework: FrameworkOption = Path("framework"),
+    history_file: HistoryOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing record.")] = False,
+) -> None:
+    """Write framework/reviews/<period>.md: the period's figures, its top root causes and the
+    open action items of earlier reviews, with prompts for the meeting to fill in.
+
+    Example:
+
+        escalations review new --period 2026-11
+    """
+    start, end = parse_period(period)
+    target = framework / "reviews" / f"{period}.md"
+    if target.exists() and not force:
+        raise EscalationsError(f"{target} already exists; pass --force to overwrite it.")
+    model = load(framework)
+    text = write_review(model, period, _figures(model, history_file, start, end))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {target}; complete it in the review meeting, then run escalations validate")
+
+
+@app.command()
+def check(
+    framework: FrameworkOption = Path("framework"),
+    history_file: HistoryOption = None,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            "--window",
+            help="Length of each window before and after done_on, an ISO 8601 duration in "
+            "whole weeks (default: the framework's review_cadence).",
+            metavar="DURATION",
+        ),
+    ] = None,
+    today: TodayOption = None,
+) -> None:
+    """Say, for each done action item, whether escalations with the root cause it addresses
+    became fewer: per 100 tickets, in equal windows before and after its done_on.
+
+    Example:
+
+        escalations review check --history .escalations/history.duckdb
+    """
+    model = load(framework)
+    dated, undated = done_items(model)
+    lines = [
+        f"{item.id}: done but has no done_on; add the date it was finished to measure it"
+        for item in undated
+    ]
+    if dated:
+        if history_file is None or not history_file.is_file():
+            raise EscalationsError(
+                "review check needs the escalation history; pass --history FILE (or set "
+                "ESCALATIONS_HISTORY)."
+            )
+        con = history.connect(history_file)
+        try:
+            found = measure_improvements(
+                con, model, today=resolve_today(today), length=_window(window)
+            )
+        finally:
+            con.close()
+        lines = [describe(improvement) for improvement in found] + lines
+    if not dated and not undated:
+        lines.append("no action item is done yet; nothing to measure")
+    typer.echo("\n".join(lines))
+
+
+def _window(text: str | None) -> timedelta | None:
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--window'") from exc
+
+
+def _figures(model: Framework, path: Path | None, start: date, end: date) -> Figures:
+    """The period's figures from the report's `figures_for_review` hook, when it exists and
+    there is a history to read; else none, with a note saying why."""
+    hook = getattr(escalations.report, "figures_for_review", None)
+    if hook is None:
+        return Figures(note="the report's figures are not connected to `review new` yet")
+    if path is None or not path.is_file():
+        return Figures(note="no escalation history was given (--history FILE)")
+    con = history.connect(path)
+    try:
+        return coerce_figures(hook(con, model, start, end))
+    finally:
+        con.close()
