@@ -22,6 +22,7 @@ from . import (
     publish,
     render,
     sample_tickets,
+    sandbox,
     simulate,
     test,
     validate,
@@ -50,6 +51,7 @@ app.command()(render.render)
 app.command()(version.version)
 app.command()(demo.demo)
 app.add_typer(notify.app)
+app.add_typer(sandbox.app)
 
 
 def _print_version(value: bool) -> None:
