@@ -43,7 +43,7 @@ def seed(
 
     Example:
 
-        escalations sandbox seed --tickets 6000 --seed 1 && escalations report pull
+        escalations sandbox seed --tickets 6000 --seed 1
     """
     model = load(framework)
     chosen = choose(load_targets(targets_file), "sandbox")
