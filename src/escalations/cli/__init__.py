@@ -23,6 +23,7 @@ from . import (
     render,
     review,
     sample_tickets,
+    sandbox,
     simulate,
     test,
     validate,
@@ -52,6 +53,7 @@ app.command()(version.version)
 app.command()(demo.demo)
 app.add_typer(notify.app)
 app.add_typer(review.app)
+app.add_typer(sandbox.app)
 
 
 def _print_version(value: bool) -> None:

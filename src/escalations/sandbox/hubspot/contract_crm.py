@@ -130,8 +130,9 @@ MAX_FILTERS_PER_GROUP = 6
 MAX_FILTERS = 18
 
 
-def check_search(body: Any) -> tuple[int, int]:
-    """`(after, limit)` of a search body that meets the contract, else 400."""
+def check_search(body: Any, max_results: int = MAX_RESULTS) -> tuple[int, int]:
+    """`(after, limit)` of a search body that meets the contract (paging within the first
+    `max_results`), else 400."""
     body = check(body, SEARCH)
     limit = body.get("limit")
     limit = 10 if limit is None else limit
@@ -143,9 +144,9 @@ def check_search(body: Any) -> tuple[int, int]:
         raise fail(f"after must be numeric, got {after!r}", "after", "INVALID_TYPE",
                    "PublicObjectSearchRequest")  # fmt: skip
     start = int(after)
-    if start + limit > MAX_RESULTS:
+    if start + limit > max_results:
         message = (
-            f"after {start} with limit {limit} pages past the {MAX_RESULTS}-result limit of "
+            f"after {start} with limit {limit} pages past the {max_results}-result limit of "
             "the search API; narrow the filters instead of paging further"
         )
         raise fail(message, "after", "OUT_OF_RANGE", "PublicObjectSearchRequest")

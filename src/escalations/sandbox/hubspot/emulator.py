@@ -11,11 +11,11 @@ from the same dict, so one constructor call points everything at the emulator:
         client.api_request({"method": "GET", "path": "/automation/v4/flows"})
 
 Routes are in `routes.ROUTES`: ticket properties and groups (v3; objectType `tickets` or `0-5`),
-owners, the default ticket pipeline (read), v4 flows, ticket records and search. Errors have
-HubSpot's body `{"status": "error", "message", "correlationId", "category", ...}`; a missing
-or wrong bearer token answers 401 (category INVALID_AUTHENTICATION). `rate_limit` requests per
-`window` seconds per token (rolling) answer 429 with the TEN_SECONDLY_ROLLING body beyond;
-searches are exempt from that window and limited to 4 per second instead (policy SECONDLY).
+owners, the default pipeline (read), v4 flows, tickets (batch create too) and search. Errors have
+HubSpot's body `{"status": "error", "message", "correlationId", "category", ...}`; a missing or
+wrong token answers 401 (category INVALID_AUTHENTICATION). `rate_limit` requests per `window`
+seconds per token (rolling) answer 429 with the TEN_SECONDLY_ROLLING body beyond; searches are
+exempt from that window and limited to 4 per second instead (policy SECONDLY).
 Request bodies are checked against the published contract (`contract*.py`: 400
 VALIDATION_ERROR with an `errors` list); `install_action` adds a portal's integration actions.
 `inject` scripts faults. Enabled ticket flows run on ticket writes (`runtime.py`):
@@ -26,9 +26,9 @@ Emulator choices where HubSpot's behaviour is undocumented: a stale flow `revisi
 409 (category CONFLICT); a PUT while the flow is PENDING answers 400; a PUT clears what it
 omits (`isEnabled` becomes false); flow POSTs count against the rolling window (the spec
 exempts them); new tickets default to pipeline "0", stage "1"; a closed stage sets
-`closed_date`; read-only values (other than `createdate`) are refused on ticket writes;
-`after` at or past 10,000 answers 400; 502/503/504 answers carry a JSON body (unless
-injected with `kind="html"`, a gateway's page).
+`closed_date`; read-only values (other than `createdate`) are refused on ticket writes; `after`
+past `max_results` answers 400; 502/503/504 answers carry a JSON body (unless injected with
+`kind="html"`, a gateway's page); an owner picker takes the id of an owner.
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ class HubSpotEmulator(Emulator):
         rate_limit: int | None = 190,
         window: float = 10.0,
         clock: Callable[[], datetime] | None = None,
+        max_results: int = 10000,
     ) -> None:
         self.token = token
         self.rate_limit = rate_limit
@@ -107,7 +108,7 @@ class HubSpotEmulator(Emulator):
         self._properties = Properties(self._store, self._now)
         self._owners = Owners(self._store, self._now)
         self._flows = Flows(self._store, self._now, self._property_type)
-        self._tickets = Tickets(self._store, self._now, self._properties, self._owners)
+        self._tickets = Tickets(self._store, self._now, self._properties, self._owners, max_results)
         self.webhooks = Webhooks(self.now)
         """WEBHOOK actions' deliveries; register `apps` (client secrets) and `secrets` here."""
         self._runtime = Runtime(
@@ -205,6 +206,11 @@ class HubSpotEmulator(Emulator):
         given; bumps `revisionId` and `updatedAt`."""
         with self._store.transaction():
             self._flows.human_edit(flow_id, changes)
+
+    def record_replies(self, replies: Mapping[str, datetime]) -> None:
+        """Agents' first replies by ticket id (first_agent_reply_date; HubSpot's inbox sets it)."""
+        with self._store.transaction():
+            self._tickets.replied({ticket_id: iso(at) for ticket_id, at in replies.items()})
 
     def advance(self, delta: timedelta) -> None:
         """Move the emulator clock forward; waiting workflow runs resume in time order."""
@@ -380,6 +386,8 @@ class HubSpotEmulator(Emulator):
             return 204, None
         if template == SEARCH:
             return 200, tickets.search(data)
+        if template == "/crm/v3/objects/tickets/batch/create":
+            return 201, tickets.batch_create(data, self._runtime.ticket_changed)
         if key == ("POST", "/crm/v3/objects/tickets"):
             created = tickets.create(data)
             self._runtime.ticket_changed(created["id"], None)

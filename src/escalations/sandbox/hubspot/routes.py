@@ -18,6 +18,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/automation/v4/flows": ("GET", "POST"),
     "/automation/v4/flows/{flowId}": ("GET", "PUT", "DELETE"),
     "/crm/v3/objects/tickets/search": ("POST",),
+    "/crm/v3/objects/tickets/batch/create": ("POST",),
     "/crm/v3/objects/tickets": ("POST",),
     "/crm/v3/objects/tickets/{ticketId}": ("GET", "PATCH"),
 }

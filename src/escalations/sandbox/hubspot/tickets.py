@@ -8,7 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from escalations.sandbox.hubspot.contract_crm import check_search
+from escalations.sandbox.hubspot.check import Schema, check, fail, may, need
+from escalations.sandbox.hubspot.contract_crm import MAX_RESULTS, check_search
 from escalations.sandbox.hubspot.owners import Owners
 from escalations.sandbox.hubspot.properties import Properties
 from escalations.sandbox.hubspot.shapes import (
@@ -34,18 +35,44 @@ DEFAULT_PROPERTIES = (
 )
 SEARCH_DEFAULTS = ("createdate", "hs_lastmodifieddate", "hs_object_id")
 SETTABLE_READ_ONLY = ("createdate",)
+MAX_BATCH = 100
+"""Inputs per batch request (HubSpot's CRM batch limit; the spec gives no maximum)."""
+BATCH_CREATE = Schema(
+    "BatchInputSimplePublicObjectBatchInputForCreate",
+    (
+        need(
+            "inputs",
+            "array",
+            items=Schema(
+                "SimplePublicObjectBatchInputForCreate",
+                (
+                    need("associations", "array"),
+                    may("objectWriteTraceId", "string"),
+                    need("properties", "object"),
+                ),
+            ),
+        ),
+    ),
+)
 
 
 class Tickets:
     """Ticket records (kind "ticket"); property values are validated against the schema."""
 
     def __init__(
-        self, store: Store, now: Callable[[], str], properties: Properties, owners: Owners
+        self,
+        store: Store,
+        now: Callable[[], str],
+        properties: Properties,
+        owners: Owners,
+        max_results: int = MAX_RESULTS,
     ) -> None:
         self.store = store
         self.now = now
         self.properties = properties
         self.owners = owners
+        self.max_results = max_results
+        """Results a search may page through (smaller in tests of the 10,000-result cap)."""
 
     def find(self, ticket_id: str) -> dict[str, Any] | None:
         doc = self.store.get("ticket", ticket_id)
@@ -73,6 +100,30 @@ class Tickets:
         }
         self.store.put("ticket", ticket_id, doc)
         return _shape(doc, list(props))
+
+    def batch_create(
+        self, body: Any, created: Callable[[str, None], None] = lambda *_: None
+    ) -> dict[str, Any]:
+        """BatchResponseSimplePublicObject: every input is checked before any is created, so
+        one invalid input creates none; `created(id, None)` after each (the workflows)."""
+        inputs = check(body, BATCH_CREATE)["inputs"]
+        if not 1 <= len(inputs) <= MAX_BATCH:
+            raise fail(f"inputs must hold 1 to {MAX_BATCH} objects, got {len(inputs)}", "inputs",
+                       "OUT_OF_RANGE", BATCH_CREATE.name)  # fmt: skip
+        for item in inputs:
+            self._input(item, creating=True)
+        started = self.now()
+        results = []
+        for item in inputs:
+            results.append(self.create({"properties": item["properties"]}))
+            created(results[-1]["id"], None)
+        return {"status": "COMPLETE", "results": results, "startedAt": started,
+                "completedAt": self.now()}  # fmt: skip
+
+    def replied(self, replies: dict[str, str]) -> None:
+        """Set first_agent_reply_date (read-only to the API) as an agent's reply would."""
+        for ticket_id, at in replies.items():
+            self.update(ticket_id, {"properties": {"first_agent_reply_date": at}}, check=False)
 
     def get(self, ticket_id: str, names: list[str]) -> dict[str, Any]:
         doc = self.find(ticket_id)
@@ -176,7 +227,7 @@ class Tickets:
         return text, None
 
     def _allowed(self, name: str, spec: dict[str, Any]) -> Callable[[str], bool]:
-        if name == "hubspot_owner_id":
+        if name == "hubspot_owner_id" or spec.get("referencedObjectType") == "OWNER":
             return self.owners.exists
         values = {option["value"] for option in spec["options"]}
         return values.__contains__
@@ -184,7 +235,7 @@ class Tickets:
     # -- search ---------------------------------------------------------------------------
 
     def search(self, body: Any) -> dict[str, Any]:
-        start, limit = check_search(body)
+        start, limit = check_search(body, self.max_results)
         groups = body.get("filterGroups") or []
         self._check_groups(groups)
         docs = [d for d in self.store.all("ticket") if not d["archived"]]
