@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from escalations.model.framework import Framework
-from escalations.publish.hubspot.compile import Compiled, Owner, Settings, compile_framework
+from escalations.publish.hubspot.compile import (
+    RESOLVED_FLOW,
+    Compiled,
+    Owner,
+    Settings,
+    compile_framework,
+)
 from escalations.review.rendering import placeholder_owners, write_rendering
 
 from .conftest import FRAMEWORK, Result
@@ -74,7 +80,8 @@ def test_properties_are_valid_definitions(compiled: Compiled) -> None:
 def test_flows_have_the_required_shape(compiled: Compiled, framework: Framework) -> None:
     catalog = {f.hubspot_property: f for f in framework.fields}
     ours = {p["name"]: p for p in compiled.properties}
-    assert sorted(compiled.flows) == sorted(t.id for t in framework.triggers if t.enabled)
+    enabled = [t.id for t in framework.triggers if t.enabled]
+    assert sorted(compiled.flows) == sorted([*enabled, RESOLVED_FLOW])
     for trigger_id, flow in compiled.flows.items():
         assert (flow["type"], flow["flowType"], flow["objectTypeId"]) == (
             "PLATFORM_FLOW",

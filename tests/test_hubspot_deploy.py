@@ -9,7 +9,7 @@ import pytest
 
 from escalations.errors import EscalationsError
 from escalations.model.framework import Framework
-from escalations.publish.hubspot.compile import Settings, compile_framework
+from escalations.publish.hubspot.compile import RESOLVED_FLOW, Settings, compile_framework
 from escalations.publish.hubspot.http import Caller
 from escalations.publish.hubspot.portal import Portal
 from escalations.publish.hubspot.target import apply_portal, option_problems, plan_portal
@@ -55,6 +55,11 @@ def pending(portal: Portal, framework: Framework, **flags: bool) -> list[str]:
 READ_POSTS = ("/automation/v4/flows/batch/read", "/crm/v3/objects/tickets/search")
 
 
+def flow_count(framework: Framework) -> int:
+    """A flow per trigger, and the one that marks escalations resolved."""
+    return len(framework.triggers) + 1
+
+
 def writes(emulator: HubSpotEmulator) -> int:
     return sum(n for (method, route), n in emulator.requests.items()
                if method != "GET" and route not in READ_POSTS)  # fmt: skip
@@ -69,7 +74,7 @@ def test_deploying_twice_leaves_nothing_to_do(
 ) -> None:
     first = deploy(portal, framework)
     assert "create group esc_escalation" in first
-    assert sum(c.startswith("create flow") for c in first) == len(framework.triggers)
+    assert sum(c.startswith("create flow") for c in first) == flow_count(framework)
     emulator.reset_counts()
     assert pending(portal, framework) == []
     assert writes(emulator) == 0
@@ -137,7 +142,7 @@ def test_a_flow_renamed_by_hand_is_found_by_its_mark_not_made_again(
     assert pending(portal, framework) == []
     state = portal.observe()
     assert state.flows["manager-request"]["name"].endswith("[esc:manager-request]")
-    assert len(state.flows) == len(framework.triggers) and state.duplicates == {}
+    assert len(state.flows) == flow_count(framework) and state.duplicates == {}
 
 
 def test_flows_made_twice_by_overlapping_deploys_are_planned_away_keeping_the_oldest(
@@ -150,7 +155,7 @@ def test_flows_made_twice_by_overlapping_deploys_are_planned_away_keeping_the_ol
         apply_portal(portal, compiled, state,
                      plan_portal(compiled, state, allow_delete=False, force=False))  # fmt: skip
     state = portal.observe()
-    assert sorted(state.duplicates) == sorted(t.id for t in framework.triggers)
+    assert sorted(state.duplicates) == sorted([*(t.id for t in framework.triggers), RESOLVED_FLOW])
     kept = state.flows["manager-request"]["id"]
     younger = state.duplicates["manager-request"][0]["id"]
     assert int(kept) < int(younger)
@@ -230,7 +235,7 @@ def test_a_rate_limited_deploy_retries_and_converges(
     emulator.inject(429, times=2, method="POST", route="/automation/v4/flows")
     deploy(portal, framework)
     assert pending(portal, framework) == []
-    assert len(portal.observe().flows) == len(framework.triggers)
+    assert len(portal.observe().flows) == flow_count(framework)
 
 
 def test_a_catalog_option_the_portal_lacks_is_a_plan_error(
@@ -255,7 +260,7 @@ def test_a_failed_flow_create_converges_without_duplicates(
     deploy(portal, framework)  # the flow is found saved, not created twice
     assert pending(portal, framework) == []
     names = [f["name"] for f in portal.observe().flows.values()]
-    assert len(names) == len(set(names)) == len(framework.triggers)
+    assert len(names) == len(set(names)) == flow_count(framework)
 
 
 def test_a_flow_deleted_in_hubspot_is_created_again(portal: Portal, framework: Framework) -> None:

@@ -24,6 +24,7 @@ from escalations.publish.hubspot.portal import Portal
 from escalations.publish.hubspot.target import apply_portal, plan_portal
 from escalations.publish.targets import _hubspot
 from escalations.sandbox.hubspot.emulator import HubSpotEmulator
+from escalations.sandbox.hubspot.shapes import parse_time
 
 TOKEN = "differential"
 WORDS = ["Export fails", "Please speak to a manager", "chargeback on our card", "formal complaint",
@@ -147,7 +148,13 @@ def test_engine_and_workflows_escalate_alike(
         event("not escalated")
         assert remote.get("esc_trigger") in (None, ""), remote
         return
-    level, owner = level_at(framework, escalation, end)
+    resolved = resolved_at(scenario, start, escalation.at)
+    if resolved is not None and resolved <= end:
+        event("resolved")
+    # A resolved escalation is past acknowledgement too: the compiled flows move a level on
+    # only while its status is open (not_acknowledged) or not resolved.
+    level, owner = level_at(framework, escalation, end, acknowledged_at=resolved,
+                            resolved_at=resolved)  # fmt: skip
     event(f"escalated, level {min(level, 3)}{'+' if level >= 3 else ''}")
     kind, _, key = owner.partition(":")
     person = framework.person(framework.team(key).lead.partition(":")[2] if kind == "team" else key)
@@ -157,6 +164,24 @@ def test_engine_and_workflows_escalate_alike(
         str(level),
     )
     assert remote.get("esc_owner") == owners[person.email.lower()].owner_id
+    assert remote.get("esc_status") == ("resolved" if resolved and resolved <= end else "open")
+    if resolved is not None and resolved <= end:
+        at = parse_time(remote.get("esc_resolved_at"))
+        assert at is not None and abs(at - resolved) < timedelta(milliseconds=1)
+
+
+def resolved_at(scenario: dict[str, Any], start: datetime, escalated: datetime) -> datetime | None:
+    """When the escalation resolves: its ticket closed at escalation, or the first close after."""
+    stages = [(start, scenario["values"]["pipeline_stage"])]
+    stages += [(start + timedelta(minutes=m), v) for m, name, v in scenario["changes"]
+               if name == "pipeline_stage" and v is not None]  # fmt: skip
+    before = [value for at, value in stages if at <= escalated]
+    if before and before[-1] == "closed":
+        return escalated
+    later = [at for at, value in stages if at > escalated and value == "closed"]
+    # emulator.advance resumes the delays ending at a change's moment before the test writes
+    # the change: a close at the end of a level's wait comes after that level moved on.
+    return later[0] + timedelta(microseconds=1) if later else None
 
 
 def test_start_of_emulator_clock_is_aware(

@@ -237,7 +237,8 @@ def test_cli_plan_and_apply_on_the_sandbox_target(
     # Nothing for Notion to write, workflows for HubSpot to turn on (once a KeyError, exit 3).
     enabled = cli("apply", *framework, "--yes", "--enable-workflows")
     assert enabled.code == 0, enabled.err
-    assert enabled.out.splitlines()[-1].startswith("applied 8 changes to sandbox (Notion: ")
+    # A flow per trigger (8) and the one that marks escalations resolved.
+    assert enabled.out.splitlines()[-1].startswith("applied 9 changes to sandbox (Notion: ")
 
     again = cli("plan", *framework, "--detailed-exitcode", "--format", "json")
     assert again.code == 0, again.out

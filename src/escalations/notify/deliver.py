@@ -26,6 +26,7 @@ from escalations.notify.delivery import (
 )
 from escalations.notify.events import Event
 from escalations.notify.message import Message, acknowledged_message, build_message
+from escalations.notify.message import root_cause_question as question
 from escalations.notify.outbox import Delivery, Outbox
 from escalations.notify.recipients import Destination, Lookup, address, destination, level_of
 from escalations.notify.slackapi import History, Unanswered, result_of, transient
@@ -373,6 +374,8 @@ class Worker:
             self._sleep((slot - now).total_seconds())
 
     def _message(self, event: Event) -> Message:
+        if event.kind == "resolved":
+            return self._root_cause_question(event)
         ticket = self._ticket(event)
         return build_message(
             self._framework,
@@ -382,6 +385,11 @@ class Worker:
             ticket_url=ticket.ticket_url,
             playbook_url=ticket.playbook_url,
         )
+
+    def _root_cause_question(self, event: Event) -> Message:
+        """A resolved escalation asks its owner for the root cause (receive.py records it)."""
+        ticket = self._ticket(event)
+        return question(self._framework, event, ticket.properties, ticket_url=ticket.ticket_url)
 
     def _stepped(self, name: str, delivery: Delivery) -> None:
         if self._step is not None:

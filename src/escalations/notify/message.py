@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,9 @@ from escalations.notify.events import Event
 from escalations.notify.recipients import level_of
 
 ACK_ACTION = "acknowledge"
+ROOT_CAUSE_ACTION = "root_cause"
+ROOT_CAUSE_BLOCK = "rc:"
+"""The prefix of the question's block id; the event key follows it."""
 METADATA_EVENT_TYPE = "escalation_notice"
 # Block Kit limits (reference §1.4).
 HEADER_MAX = 150
@@ -26,6 +29,11 @@ VALUE_MAX = 2000
 URL_MAX = 3000
 BLOCK_ID_MAX = 255
 BLOCKS_MAX = 50
+# static_select (python-slack-sdk block_elements.py / basic_components.py).
+OPTIONS_MAX = 100
+OPTION_TEXT_MAX = 75
+OPTION_VALUE_MAX = 150
+PLACEHOLDER_MAX = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +138,56 @@ def acknowledged_message(message: Message, who: str, at: datetime, timezone: str
         blocks.append(block)
     blocks.append({"type": "context", "elements": [_mrkdwn(f"✅ {_escape(said)}", SECTION_MAX)]})
     return Message(f"{message.text} {said}.", tuple(blocks), message.metadata)
+
+
+def root_cause_question(
+    framework: Framework, event: Event, properties: Mapping[str, Any], *, ticket_url: str
+) -> Message:
+    """The question to a resolved escalation's owner: which of the framework's root causes it
+    was, picked from a static_select whose choice the service writes to the ticket."""
+    trigger = framework.trigger(event.trigger)
+    subject = str(properties.get("subject") or "(no subject)")
+    text = (
+        f"Resolved: ticket {event.ticket_id} “{subject}”. Trigger: {trigger.name}. "
+        "What was the root cause?"
+    )
+    title = f"*<{_url(ticket_url)}|#{_escape(event.ticket_id)} {_escape(subject)}>*"
+    options = [
+        {"text": _plain(c.name, OPTION_TEXT_MAX), "value": c.id[:OPTION_VALUE_MAX]}
+        for c in framework.root_causes[:OPTIONS_MAX]
+    ]
+    select = {
+        "type": "static_select",
+        "action_id": ROOT_CAUSE_ACTION,
+        "placeholder": _plain("Choose the root cause", PLACEHOLDER_MAX),
+        "options": options,
+    }
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(f"Resolved: {trigger.name}", HEADER_MAX)},
+        {"type": "section", "text": _mrkdwn(f"{title}\nWhat was the root cause?", SECTION_MAX)},
+        {"type": "actions", "block_id": f"{ROOT_CAUSE_BLOCK}{event.key}"[:BLOCK_ID_MAX],
+         "elements": [select, _link("ticket", "Open in HubSpot", ticket_url)]},
+    ]  # fmt: skip
+    metadata = {"event_type": METADATA_EVENT_TYPE, "event_payload": {"event_key": event.key}}
+    return Message(text, tuple(blocks), metadata)
+
+
+def root_cause_recorded(
+    text: str, blocks: Sequence[Mapping[str, Any]], cause: str, who: str
+) -> Message:
+    """The question once answered: the select gone, the cause and who recorded it said."""
+    said = f"Root cause: {cause}, recorded by {who}"
+    kept: list[dict[str, Any]] = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            elements = [e for e in block.get("elements") or []
+                        if e.get("action_id") != ROOT_CAUSE_ACTION]  # fmt: skip
+            if not elements:
+                continue
+            block = {**block, "elements": elements}
+        kept.append(dict(block))
+    kept.append({"type": "context", "elements": [_mrkdwn(f"✅ {_escape(said)}", SECTION_MAX)]})
+    return Message(f"{text} {said}.", tuple(kept[:BLOCKS_MAX]), {})
 
 
 def _when(instant: datetime, zone: ZoneInfo) -> str:

@@ -13,15 +13,23 @@ from typing import Any, Literal
 from hubspot import HubSpot
 from hubspot.crm.tickets import SimplePublicObjectInput
 from hubspot.crm.tickets.exceptions import ApiException as TicketApiException
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from escalations.errors import EscalationsError
 from escalations.model.framework import Framework
 from escalations.notify.acks import Acknowledgement, Acknowledgements
 from escalations.notify.events import Event, Parsed, event_from_properties, parse_webhook
 from escalations.notify.log import log
-from escalations.notify.message import ACK_ACTION, response_due
+from escalations.notify.message import (
+    ACK_ACTION,
+    ROOT_CAUSE_ACTION,
+    ROOT_CAUSE_BLOCK,
+    response_due,
+    root_cause_recorded,
+)
 from escalations.notify.outbox import Outbox
-from escalations.notify.recipients import recipients
+from escalations.notify.recipients import level_of, recipients
 from escalations.publish.hubspot.http import Caller
 
 ESC_PROPERTIES = ("escalated", "status", "trigger", "level", "escalated_at", "acknowledged_at",
@@ -78,6 +86,8 @@ class Receiver:
     requests: Counter[tuple[str, int]] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    slack: WebClient | None = None
+    """Updates a root-cause question once answered (build_app does not pass it yet)."""
 
     def __post_init__(self) -> None:
         host = str(self.hubspot.config.get("host") or "https://api.hubapi.com")
@@ -151,6 +161,9 @@ class Receiver:
     def _record(self, event: Event, now: datetime) -> Answer:
         try:
             told = recipients(self.framework, event.trigger, event.level)
+            if event.kind == "resolved":
+                # The root-cause question is the owner's to answer, not the watchers'.
+                told = (level_of(self.framework, event.trigger, event.level).owner,)
         except KeyError as unknown:
             # The framework deployed here does not know it; a retry would not either.
             log("unknown_trigger_or_level", key=event.key, error=str(unknown))
@@ -189,14 +202,14 @@ class Receiver:
         if payload.get("type") != "block_actions":
             return Answer(200)
         actions = [a for a in payload.get("actions") or [] if isinstance(a, Mapping)]
+        chosen = [a for a in actions if a.get("action_id") == ROOT_CAUSE_ACTION]
+        if chosen:
+            return self._root_cause(payload, chosen[0])
         keys = [str(a.get("value")) for a in actions if a.get("action_id") == ACK_ACTION]
         if not keys:
             return Answer(200)
         now = self.clock()
-        found = payload.get("user")
-        user: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-        user_id = str(user.get("id") or "")
-        name = str(user.get("name") or user.get("username") or user_id)
+        user_id, name = _user(payload)
         with self.lock:
             try:
                 event = self.outbox.event(keys[0])
@@ -212,6 +225,60 @@ class Receiver:
         if fresh:
             self._write_acknowledgement(event.key)
         return Answer(200)
+
+    def _root_cause(self, payload: Mapping[str, Any], action: Mapping[str, Any]) -> Answer:
+        """A root cause chosen in the question: written to the ticket, then the question
+        updated to say it. An unknown question or option is logged and left alone."""
+        user_id, name = _user(payload)
+        block = str(action.get("block_id") or "")
+        key = block.removeprefix(ROOT_CAUSE_BLOCK) if block.startswith(ROOT_CAUSE_BLOCK) else ""
+        option = action.get("selected_option")
+        value = str(option.get("value") or "") if isinstance(option, Mapping) else ""
+        with self.lock:
+            try:
+                event = self.outbox.event(key)
+            except KeyError:
+                event = None
+        if event is None or event.kind != "resolved":
+            log("unknown_root_cause_question", key=key, user=user_id)
+            return Answer(200)
+        cause = next((c for c in self.framework.root_causes if c.id == value), None)
+        if cause is None:
+            known = [c.id for c in self.framework.root_causes]
+            log("unknown_root_cause", key=key, user=user_id, value=value, known=known)
+            return Answer(200)
+        update = SimplePublicObjectInput(properties={f"{self.settings.prefix}root_cause": cause.id})
+        api = self.hubspot.crm.tickets.basic_api
+        try:
+            self._write.write(
+                f"writing the root cause of ticket {event.ticket_id}",
+                lambda: api.update(event.ticket_id, update, _request_timeout=self._write.timeout),
+            )
+        except (EscalationsError, TicketApiException) as failure:
+            self.failures["hubspot_root_cause"] += 1
+            log("root_cause_not_written", key=key, cause=cause.id, error=str(failure))
+            return Answer(200)
+        log("root_cause_written", key=key, ticket=event.ticket_id, cause=cause.id, user=user_id)
+        who = next((p.name for p in self.framework.people if p.slack.lstrip("@") == name), name)
+        return Answer(200, None, lambda: self._say_root_cause(payload, cause.name, who, key))
+
+    def _say_root_cause(self, payload: Mapping[str, Any], cause: str, who: str, key: str) -> None:
+        """Update the question (chat.update) to say the cause; it only informs, so a failure is
+        logged, not retried."""
+        found = payload.get("message")
+        message: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+        container = payload.get("container")
+        where: Mapping[str, Any] = container if isinstance(container, Mapping) else {}
+        channel, ts = str(where.get("channel_id") or ""), str(where.get("message_ts") or "")
+        if self.slack is None or not channel or not ts:
+            log("root_cause_not_shown", key=key, why="no Slack client or no message to update")
+            return
+        said = root_cause_recorded(str(message.get("text") or ""),
+                                   list(message.get("blocks") or []), cause, who)  # fmt: skip
+        try:
+            self.slack.chat_update(channel=channel, ts=ts, text=said.text, blocks=list(said.blocks))
+        except SlackApiError as failure:
+            log("root_cause_not_shown", key=key, why=str(failure.response.get("error")))
 
     def _told(self, event: Event) -> tuple[str, ...]:
         try:
@@ -253,3 +320,11 @@ class Receiver:
             self.acknowledgements.mark_written(key, self.clock())
         log("acknowledgement_written", key=key, ticket=ack.ticket_id)
         return "written"
+
+
+def _user(payload: Mapping[str, Any]) -> tuple[str, str]:
+    """The Slack user id and name of whoever pressed or chose."""
+    found = payload.get("user")
+    user: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    user_id = str(user.get("id") or "")
+    return user_id, str(user.get("name") or user.get("username") or user_id)

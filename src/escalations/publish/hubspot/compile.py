@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 KEY_TAG = "[esc:{id}]"
 """Flows are found again by this tag in their name: no state file."""
+RESOLVED_FLOW = "escalation-resolved"
+"""The key of the flow that marks an escalation resolved when its ticket closes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,9 @@ def compile_framework(
     """Everything HubSpot needs; `owners` maps emails to HubSpot owners."""
     builder = _Builder(framework, owners, settings)
     flows = {t.id: builder.flow(t) for t in framework.triggers if t.enabled}
+    resolved = builder.resolved_flow()
+    if resolved is not None:
+        flows[RESOLVED_FLOW] = resolved
     return Compiled(
         shapes.property_group(f"{settings.prefix}escalation", "Escalation"),
         tuple(_properties(framework, settings)),
@@ -236,7 +241,7 @@ class _Builder:
         ]
         for prop, value in values:
             add(shapes.set_property(str(len(actions) + 1), prop, value, next_id()))
-        self._event(trigger, 1, actions)
+        self._event(_level(trigger, 1), "escalated", actions)
         self._notify(trigger, first, 1, actions)
         number = 1
         levels = self.framework.escalation_levels(path.id)
@@ -257,7 +262,7 @@ class _Builder:
                 ("hubspot_owner_id", shapes.static(new_owner.owner_id)),
             ]:
                 add(shapes.set_property(str(len(actions) + 1), prop, value, next_id()))
-            self._event(trigger, number, actions)
+            self._event(_level(trigger, number), "moved", actions)
             self._notify(trigger, following, number, actions)
         actions[-1].pop("connection", None)
         start = "1"
@@ -273,8 +278,42 @@ class _Builder:
             condition,
         )
 
-    def _event(self, trigger: Trigger, number: int, actions: list[dict[str, Any]]) -> None:
-        """The notifier's WEBHOOK call where level `number` starts (its owner just set)."""
+    def resolved_flow(self) -> dict[str, Any] | None:
+        """Status `resolved` and its time, then the notifier's `resolved` event, once an open or
+        acknowledged escalation's ticket reaches a closed stage (the catalog's hs_pipeline_stage
+        options `closed`, `closed_*`); None when the catalog names no closed stage."""
+        p = self.settings.prefix
+        stages = [o.hubspot for f in self.framework.fields
+                  if f.hubspot_property == "hs_pipeline_stage" for o in f.options
+                  if o.value == "closed" or o.value.startswith("closed_")]  # fmt: skip
+        if not stages:
+            return None
+        any_of = "ENUMERATION", "IS_ANY_OF"
+        # The status filter waits for the escalating flow to have written `open`: it sets
+        # esc_escalated first, and a resolution written before its `open` would be overwritten.
+        filters = [
+            ("hs_pipeline_stage", shapes.operation(*any_of, values=stages)),
+            (f"{p}escalated", shapes.operation("BOOL", "IS_EQUAL_TO", value=True)),
+            (f"{p}status", shapes.operation(*any_of, values=["open", "acknowledged"])),
+        ]
+        closed = shapes.or_of_ands([[shapes.property_filter(n, o) for n, o in filters]])
+        # EXECUTION_TIME (ref §3.3 [SPEC], as esc_escalated_at): the flow runs as the ticket
+        # closes. Copying closed_date (OBJECT_PROPERTY) is not confirmed inside a 0-5 action.
+        actions = [
+            shapes.set_property("1", f"{p}status", shapes.static("resolved"), "2"),
+            shapes.set_property("2", f"{p}resolved_at", shapes.now(), None),
+        ]
+        values = [shapes.object_property(f"{p}{name}") for name in ("trigger", "level")]
+        self._event(values, "resolved", actions)
+        actions[-1].pop("connection", None)
+        description = ("Marks the escalation resolved when its ticket closes. Compiled by "
+                       "escalations from framework/fields.yaml (hs_pipeline_stage).")  # fmt: skip
+        name = f"Escalation resolved {KEY_TAG.format(id=RESOLVED_FLOW)}"
+        return shapes.flow(name, description, "1", actions, closed)
+
+    def _event(self, values: list[dict[str, Any]], event: str, actions: list[dict[str, Any]]
+               ) -> None:  # fmt: skip
+        """The notifier's WEBHOOK call telling `event` of the (trigger, level) `values`."""
         hook = self.settings.webhook
         if hook is None:
             return
@@ -283,12 +322,13 @@ class _Builder:
         else:
             auth = shapes.key_auth(hook.header or "", hook.secret_name or "")
         values = [
-            shapes.static(trigger.id),
-            shapes.static(str(number)),
-            shapes.static("escalated" if number == 1 else "moved"),
+            *values,
+            shapes.static(event),
             shapes.object_property("hs_object_id"),
             shapes.object_property(f"{self.settings.prefix}escalated_at"),
         ]
+        if actions:
+            actions[-1].update(shapes.connection(str(len(actions) + 1)))
         action_id = str(len(actions) + 1)
         query = list(zip(EVENT_QUERY, values, strict=True))
         actions.append(shapes.webhook(action_id, hook.url, query, auth, str(len(actions) + 2)))
@@ -342,6 +382,10 @@ class _Builder:
             if condition == "target_breached":
                 self.notes.append(("target-breached", what))
         return shapes.or_of_ands([[shapes.property_filter(f"{p}status", operation)]])
+
+
+def _level(trigger: Trigger, number: int) -> list[dict[str, Any]]:
+    return [shapes.static(trigger.id), shapes.static(str(number))]
 
 
 def _guarded(branch: dict[str, Any], guard: dict[str, Any]) -> dict[str, Any]:

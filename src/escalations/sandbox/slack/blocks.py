@@ -23,6 +23,10 @@ LENGTHS = {
     "url": 3000,
     "accessibility_label": 75,
 }
+# static_select (python-slack-sdk 3.48 slack_sdk/models/blocks/: block_elements.py
+# StaticSelectElement.options_max_length = 100, InputInteractiveElement.placeholder_max_length =
+# 150; basic_components.py Option.label_max_length = 75, value_max_length = 150).
+SELECT = {"options": 100, "placeholder": 150, "option_text": 75, "option_value": 150}
 ITEMS = {"fields": 10, "context": 10, "actions": 25}
 """The most items of a section's `fields`, a context's and an actions block's `elements`."""
 
@@ -103,6 +107,9 @@ def _check_element(element: Any, at: str, problems: list[str]) -> None:
     if not isinstance(element, dict):
         problems.append(f"must be an object [json-pointer:{at}]")
         return
+    if element.get("type") == "static_select":
+        _check_select(element, at, problems)
+        return
     if element.get("type") != "button":
         return
     _check_text(element.get("text"), ("plain_text",), LENGTHS["button"], f"{at}/text", problems)
@@ -112,6 +119,30 @@ def _check_element(element: Any, at: str, problems: list[str]) -> None:
         _check_length(element, name, LENGTHS[name], at, problems)
     if "style" in element and element["style"] not in BUTTON_STYLES:
         problems.append(f"must be one of primary, danger [json-pointer:{at}/style]")
+
+
+def _check_select(element: dict[str, Any], at: str, problems: list[str]) -> None:
+    if "action_id" in element:
+        _check_string(element["action_id"], LENGTHS["action_id"], f"{at}/action_id", problems)
+    if "placeholder" in element:
+        _check_text(element["placeholder"], ("plain_text",), SELECT["placeholder"],
+                    f"{at}/placeholder", problems)  # fmt: skip
+    options = element.get("options")
+    if not isinstance(options, list) or not options:
+        problems.append(f"must be a non-empty array [json-pointer:{at}/options]")
+        return
+    if len(options) > SELECT["options"]:
+        problems.append(
+            f"no more than {SELECT['options']} items allowed [json-pointer:{at}/options]"
+        )
+    for index, option in enumerate(options):
+        where = f"{at}/options/{index}"
+        if not isinstance(option, dict):
+            problems.append(f"must be an object [json-pointer:{where}]")
+            continue
+        _check_text(option.get("text"), ("plain_text",), SELECT["option_text"], f"{where}/text",
+                    problems)  # fmt: skip
+        _check_string(option.get("value"), SELECT["option_value"], f"{where}/value", problems)
 
 
 def _check_text(

@@ -44,9 +44,15 @@ def find_button(message: Message, action_id: str) -> tuple[str, dict[str, Any]]:
 
 
 def block_actions(
-    message: Message, channel: Channel, user: User, action_id: str, moment: int
+    message: Message,
+    channel: Channel,
+    user: User,
+    action_id: str,
+    moment: int,
+    option: str | None = None,
 ) -> dict[str, Any]:
-    """The `block_actions` payload of a click (fields of reference §1.11)."""
+    """The `block_actions` payload of a click (fields of reference §1.11); for a static_select,
+    the choice of its option whose value is `option` (`selected_option`, as Slack sends it)."""
     block_id, element = find_button(message, action_id)
     action: dict[str, Any] = {
         "action_id": action_id,
@@ -54,9 +60,14 @@ def block_actions(
         "type": element.get("type", "button"),
         "action_ts": f"{moment}.000000",
     }
-    for name in ("text", "value", "style", "url"):
+    for name in ("text", "value", "style", "url", "placeholder"):
         if name in element:
             action[name] = element[name]
+    if element.get("type") == "static_select":
+        listed = [o for o in element.get("options") or [] if o.get("value") == option]
+        if not listed:
+            raise KeyError(f"the select {action_id!r} has no option {option!r}")
+        action["selected_option"] = listed[0]
     shape: dict[str, Any] = {"type": "message", "ts": message.ts, "text": message.text}
     if message.blocks:
         shape["blocks"] = message.blocks
@@ -91,9 +102,10 @@ def deliver_click(
     signing_secret: str,
     moment: int,
     timeout: float,
+    option: str | None = None,
 ) -> Delivery:
     """POST the click's payload form-encoded (`payload=<json>`) and signed to `url`."""
-    payload = block_actions(message, channel, user, action_id, moment)
+    payload = block_actions(message, channel, user, action_id, moment, option)
     body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)}).encode()
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",

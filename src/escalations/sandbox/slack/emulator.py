@@ -143,9 +143,11 @@ class SlackEmulator(Emulator):
         *,
         timestamp: int | None = None,
         timeout: float = 10.0,
+        option: str | None = None,
     ) -> Delivery:
-        """Press the button `action_id` of a message as the user `user_email`: POST Slack's
-        signed `block_actions` payload to `url` (reference §1.11) and return the answer.
+        """Press the button `action_id` of a message as the user `user_email` (or, for a
+        static_select, choose its option of value `option`): POST Slack's signed
+        `block_actions` payload to `url` (reference §1.11) and return the answer.
         `timestamp` (seconds) signs as of another moment (default: the emulator's clock)."""
         message = self.message(message_ts)
         user = self._store.user_by_email(user_email)
@@ -154,7 +156,7 @@ class SlackEmulator(Emulator):
         channel = self.channel(message.channel)
         moment = int(self._clock()) if timestamp is None else timestamp
         return deliver_click(
-            message, channel, user, action_id, url, signing_secret, moment, timeout
+            message, channel, user, action_id, url, signing_secret, moment, timeout, option
         )
 
     def reset_counts(self) -> None:
