@@ -15,9 +15,10 @@ import pytest
 from hubspot.crm.tickets import SimplePublicObjectInput
 
 from escalations.model.framework import Framework
-from escalations.notify.deliver import Ticket, Worker, slack_client
+from escalations.notify.deliver import Ticket, Worker
 from escalations.notify.events import Event
 from escalations.notify.message import ROOT_CAUSE_ACTION, root_cause_question
+from escalations.notify.slackapi import slack_client
 from escalations.sandbox.slack import SlackEmulator
 from escalations.sandbox.slack.blocks import check_blocks
 from escalations.sandbox.slack.click import block_actions, sign

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from hubspot import HubSpot
+from slack_sdk import WebClient
 from urllib3.util.retry import Retry
 
 from escalations.errors import EscalationsError
@@ -24,6 +25,7 @@ from escalations.notify.poll import Pacer, Polled, poll_tickets
 from escalations.notify.receive import Settings
 from escalations.notify.run import PLAYBOOK_URL, TICKET_URL, Links, start_worker, ticket_reader
 from escalations.notify.service import build_app
+from escalations.notify.slackapi import slack_client
 from escalations.notify.verify import Secrets
 from escalations.publish.hubspot.http import Caller
 from escalations.publish.targets import Target, choose, hubspot_session, load_targets, sandbox_lock
@@ -164,7 +166,8 @@ def serve(
     delivery = _worker(model, client, prefix, outbox)
     with Outbox.open(outbox) as box, Acknowledgements.open(outbox) as acks:
         service = build_app(box, acks, model, secrets, client, lambda: datetime.now(UTC),
-                            settings=Settings(prefix=prefix, public_url=public_url))  # fmt: skip
+                            settings=Settings(prefix=prefix, public_url=public_url),
+                            slack=_slack())  # fmt: skip
         try:
             # proxy_headers: behind a TLS proxy the client's address comes from X-Forwarded-For.
             uvicorn.run(service, host=host, port=port, proxy_headers=True, access_log=False)
@@ -173,6 +176,13 @@ def serve(
                 thread, stop = delivery
                 stop.set()
                 thread.join(10)
+
+
+def _slack() -> WebClient | None:
+    token = os.environ.get("SLACK_BOT_TOKEN")
+    if not token:
+        return None
+    return slack_client(token, os.environ.get("SLACK_API_URL", "https://slack.com/api/"))
 
 
 def _worker(

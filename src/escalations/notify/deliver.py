@@ -374,9 +374,9 @@ class Worker:
             self._sleep((slot - now).total_seconds())
 
     def _message(self, event: Event) -> Message:
-        if event.kind == "resolved":
-            return self._root_cause_question(event)
         ticket = self._ticket(event)
+        if event.kind == "resolved":  # asks the owner for the root cause (receive.py records it)
+            return question(self._framework, event, ticket.properties, ticket_url=ticket.ticket_url)
         return build_message(
             self._framework,
             event,
@@ -385,11 +385,6 @@ class Worker:
             ticket_url=ticket.ticket_url,
             playbook_url=ticket.playbook_url,
         )
-
-    def _root_cause_question(self, event: Event) -> Message:
-        """A resolved escalation asks its owner for the root cause (receive.py records it)."""
-        ticket = self._ticket(event)
-        return question(self._framework, event, ticket.properties, ticket_url=ticket.ticket_url)
 
     def _stepped(self, name: str, delivery: Delivery) -> None:
         if self._step is not None:

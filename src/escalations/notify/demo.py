@@ -76,7 +76,8 @@ def run_demo(framework: Framework, directory: Path) -> Timeline:
         client = _hubspot(TOKEN, hub.base_url)
         secrets = Secrets(SIGNING_SECRET, hubspot_client_secret=CLIENT_SECRET)
         app = build_app(outbox, acks, framework, secrets, client, hub.now,
-                        settings=ReceiveSettings(retry_every=3600))  # fmt: skip
+                        settings=ReceiveSettings(retry_every=3600),
+                        slack=slack_client(slack.token, slack.base_url + "/api/"))  # fmt: skip
         base = stack.enter_context(serving(app))
         hub.webhooks.apps[APP_ID] = CLIENT_SECRET
         _deploy(framework, client, Webhook(base + WEBHOOK, "signature", app_id=APP_ID))

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 from hubspot import HubSpot
+from slack_sdk import WebClient
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -47,10 +48,13 @@ def build_app(
     clock: Callable[[], datetime],
     *,
     settings: Settings | None = None,
+    slack: WebClient | None = None,
 ) -> Starlette:
-    """The service; `app.state.receiver` is its Receiver (tests run its retry pass directly)."""
+    """The service; `app.state.receiver` is its Receiver (tests run its retry pass directly).
+    `slack` updates a root-cause question once answered (without it the cause is written to
+    the ticket and the message stays as it was)."""
     receiver = Receiver(outbox, acknowledgements, framework, hubspot, clock,
-                        settings or Settings())  # fmt: skip
+                        settings or Settings(), slack=slack)  # fmt: skip
     limit = receiver.settings.max_body
 
     def answer(route: str, reply: Answer) -> Response:

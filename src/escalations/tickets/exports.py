@@ -54,7 +54,7 @@ def load_tickets(
     One pass types every value and flags the rows where a value does not fit its field;
     only when a row is flagged is the file read again, to say which rows and why.
     """
-    scan = _scan(connection, path)
+    scan = scan_export(connection, path)
     fields = {f.id: f for f in framework.fields}
     mapping, ignored, id_column = _map_columns(path, _columns(connection, path, scan), framework)
     created = created_field(framework)
@@ -72,7 +72,7 @@ def load_tickets(
         if f.id not in mapping
     ]
     bad = " OR ".join([*(_bad(fields[n], c) for n, c in mapping.items()), _empty(mapping[created])])
-    _run(
+    run_sql(
         connection,
         path,
         f"CREATE OR REPLACE TABLE tickets AS SELECT {id_sql} AS ticket_id, "
@@ -98,7 +98,7 @@ def load_tickets(
     )
 
 
-def _run(connection: duckdb.DuckDBPyConnection, path: Path, sql: str) -> list[tuple[str, ...]]:
+def run_sql(connection: duckdb.DuckDBPyConnection, path: Path, sql: str) -> list[tuple[str, ...]]:
     try:
         return connection.execute(sql).fetchall()
     except duckdb.Error as exc:
@@ -106,7 +106,7 @@ def _run(connection: duckdb.DuckDBPyConnection, path: Path, sql: str) -> list[tu
         raise EscalationsError(f"{path}: cannot read the file: {detail}") from exc
 
 
-def _scan(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
+def scan_export(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
     """The table function that reads the export, every column as text (Parquet as stored)."""
     if not path.is_file():
         raise EscalationsError(f"{path}: no such file.")
@@ -124,13 +124,13 @@ def _scan(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
         return f"read_parquet({source})"
     described = f"DESCRIBE SELECT * FROM read_json_auto({source}, format = 'newline_delimited')"
     columns = ", ".join(
-        f"{literal(key[0])}: 'VARCHAR'" for key in _run(connection, path, described)
+        f"{literal(key[0])}: 'VARCHAR'" for key in run_sql(connection, path, described)
     )
     return f"read_json({source}, format = 'newline_delimited', columns = {{{columns}}})"
 
 
 def _columns(connection: duckdb.DuckDBPyConnection, path: Path, scan: str) -> list[str]:
-    return [row[0] for row in _run(connection, path, f"DESCRIBE SELECT * FROM {scan}")]
+    return [row[0] for row in run_sql(connection, path, f"DESCRIBE SELECT * FROM {scan}")]
 
 
 def _names(field: Field) -> list[str]:
