@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import yaml
 
-import escalations.report
 from escalations.errors import EscalationsError
 from escalations.model.framework import Framework
 from escalations.model.validate import validate_framework
@@ -19,7 +18,6 @@ from escalations.review.record import (
     Figure,
     Figures,
     carried_items,
-    coerce_figures,
     parse_period,
     write_review,
 )
@@ -38,6 +36,17 @@ FIGURES = Figures(
     (Figure("escalation_rate", 4.2, 5.0, "percent"), Figure("escalations_total", 55)),
     (("product-defect", 12), ("retired-cause", 3), ("missing-runbook", 4)),
 )
+
+
+@pytest.fixture
+def workdir(framework_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The copy's folder, the working directory, with an empty escalation history named by
+    ESCALATIONS_HISTORY (tests/test_report_cli.py reads a sandbox's HubSpot)."""
+    empty = framework_copy.parent / "empty.duckdb"
+    history.connect(empty).close()
+    monkeypatch.setenv("ESCALATIONS_HISTORY", str(empty))
+    monkeypatch.chdir(framework_copy.parent)
+    return framework_copy.parent
 
 
 def front_matter(text: str) -> dict[str, Any]:
@@ -126,9 +135,8 @@ def test_done_dropped_and_later_items_are_not_carried(framework_copy: Path) -> N
 
 
 def test_review_new_writes_a_record_that_validates(
-    framework_copy: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+    framework_copy: Path, cli: Callable[..., Result], workdir: Path
 ) -> None:
-    monkeypatch.chdir(framework_copy.parent)
     result = cli("review", "new", "--period", "2026-11")
     assert (result.code, result.out) == (
         0,
@@ -136,9 +144,7 @@ def test_review_new_writes_a_record_that_validates(
         "escalations validate\n",
     )
     written = (framework_copy / "reviews" / "2026-11.md").read_text(encoding="utf-8")
-    assert (
-        "No figures were filled in: the report's figures are not connected to `review new` yet."
-    ) in written
+    assert "Not measured (no tickets to measure them on): tickets_total, escalation_rate" in written
     assert "carried_over:\n  - ai-2026-10-1\n  - ai-2026-10-2\n" in written
     assert cli("validate", "--strict").out == "30 documents valid\n"
     # on 2026-12-01 the new record stops the review-due warning; the items stay overdue
@@ -147,9 +153,8 @@ def test_review_new_writes_a_record_that_validates(
 
 
 def test_review_new_refuses_to_overwrite_without_force(
-    framework_copy: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+    framework_copy: Path, cli: Callable[..., Result], workdir: Path
 ) -> None:
-    monkeypatch.chdir(framework_copy.parent)
     target = framework_copy / "reviews" / "2026-11.md"
     assert cli("review", "new", "--period", "2026-11").code == 0
     target.write_text(target.read_text(encoding="utf-8") + "Kept.\n", encoding="utf-8")
@@ -167,9 +172,8 @@ def test_review_new_refuses_to_overwrite_without_force(
 
 
 def test_a_carried_id_must_name_an_action_item(
-    framework_copy: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+    framework_copy: Path, cli: Callable[..., Result], workdir: Path
 ) -> None:
-    monkeypatch.chdir(framework_copy.parent)
     assert cli("review", "new", "--period", "2026-11").code == 0
     record = framework_copy / "reviews" / "2026-11.md"
     text = record.read_text(encoding="utf-8").replace("  - ai-2026-10-5\n", "  - ai-2026-10-55\n")
@@ -182,43 +186,42 @@ def test_a_carried_id_must_name_an_action_item(
     ) in result.out
 
 
-def test_the_report_hook_fills_the_figures(
+def test_review_new_fills_the_figures_from_a_history(
     framework_copy: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Until the report's figures_for_review is merged, the test provides one of that shape."""
     monkeypatch.chdir(framework_copy.parent)
     path = framework_copy.parent / "history.duckdb"
     con = history.connect(path)
-    con.execute("INSERT INTO ticket_weeks VALUES ('2026-11-02', 320)")
+    for week in ("2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"):
+        con.execute("INSERT INTO ticket_weeks VALUES (?, 100)", [week])
+    for n, cause in enumerate(["staffing-gap", "staffing-gap", "product-defect"]):
+        con.execute(
+            "INSERT INTO escalations (ticket_id, created_at, escalated_at, trigger, type, tier,"
+            " level, status, acknowledged_at, resolved_at, root_cause) VALUES (?,"
+            " '2026-11-10 09:00Z', '2026-11-10 10:00Z', 'manager-request', 'relationship',"
+            " 'tier-2', 1, 'resolved', '2026-11-10 10:30Z', '2026-11-10 14:00Z', ?)",
+            [str(n), cause],
+        )
     con.close()
-    calls: list[tuple[int, date, date]] = []
-
-    def figures_for_review(con: Any, framework: Framework, start: date, end: date) -> Any:
-        [(tickets,)] = con.execute("SELECT sum(tickets) FROM ticket_weeks").fetchall()
-        calls.append((tickets, start, end))
-        return {
-            "metrics": [{"metric": "tickets_total", "value": tickets}],
-            "root_causes": [{"cause": "staffing-gap", "escalations": 2}],
-        }
-
-    monkeypatch.setattr(escalations.report, "figures_for_review", figures_for_review, raising=False)
-    assert cli("review", "new", "--period", "2026-11").code == 0  # no history: no figures
-    assert calls == []
-    assert cli("review", "new", "--period", "2026-11", "--history", str(path), "--force").code == 0
-    assert calls == [(320, date(2026, 11, 1), date(2026, 11, 30))]
+    assert cli("review", "new", "--period", "2026-11", "--history", str(path)).code == 0
     data = front_matter((framework_copy / "reviews" / "2026-11.md").read_text(encoding="utf-8"))
-    assert data["metrics"] == [{"metric": "tickets_total", "value": 320}]
-    assert data["root_causes"] == [{"cause": "staffing-gap", "escalations": 2}]
+    figures = {m["metric"]: m["value"] for m in data["metrics"]}
+    # 3 escalations of 400 tickets created in November's four whole weeks (Nov 2 to 29)
+    assert (figures["tickets_total"], figures["escalations_total"]) == (400, 3)
+    assert figures["escalation_rate"] == 0.8  # 0.75 % rounded to one decimal
+    assert figures["median_time_to_acknowledge_hours"] == 0.5
+    assert figures["median_time_to_resolution_hours"] == 4
+    assert data["root_causes"] == [
+        {"cause": "staffing-gap", "escalations": 2},
+        {"cause": "product-defect", "escalations": 1},
+    ]
     assert cli("validate", "--strict").out == "30 documents valid\n"
-
-
-def test_coerce_figures_accepts_pairs_and_refuses_other_shapes() -> None:
-    assert coerce_figures({"root_causes": [("product-defect", 3)]}) == Figures(
-        (), (("product-defect", 3),)
+    missing = cli("review", "new", "--period", "2026-11", "--history", "nope.duckdb", "--force")
+    assert missing.code == 1
+    assert missing.err == (
+        "error: nope.duckdb: no such history file; leave out --history to read the target's "
+        "HubSpot.\n"
     )
-    assert coerce_figures(FIGURES) is FIGURES
-    with pytest.raises(EscalationsError, match="returned list, not Figures or a mapping"):
-        coerce_figures([])
 
 
 def test_review_check_prints_the_verdicts(

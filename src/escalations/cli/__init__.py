@@ -21,6 +21,7 @@ from . import (
     notify,
     publish,
     render,
+    report,
     review,
     sample_tickets,
     sandbox,
@@ -49,6 +50,7 @@ app.command()(publish.plan)
 app.command()(publish.apply)
 app.command()(diff.diff)
 app.command()(render.render)
+app.command()(report.report)
 app.command()(version.version)
 app.command()(demo.demo)
 app.add_typer(notify.app)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-import escalations.report
 from escalations.errors import EscalationsError
 from escalations.model.durations import parse_duration
 from escalations.model.framework import Framework
-from escalations.report import history
+from escalations.publish.targets import choose, load_targets
+from escalations.report import history, metrics
 from escalations.report.improvement import describe, done_items, measure_improvements
-from escalations.review.record import Figures, coerce_figures, parse_period, write_review
+from escalations.report.review_figures import review_figures
+from escalations.report.sources import from_target
+from escalations.review.record import Figure, Figures, parse_period, write_review
 
-from .options import FrameworkOption, TodayOption, resolve_today
+from .options import FrameworkOption, TargetOption, TargetsFileOption, TodayOption, resolve_today
 from .output import load
 
 app = typer.Typer(
@@ -31,7 +34,8 @@ HistoryOption = Annotated[
     Path | None,
     typer.Option(
         "--history",
-        help="The escalation history (DuckDB file) the figures are read from.",
+        help="A history file (DuckDB) to read the figures from (default: the target's "
+        "history, refreshed from its HubSpot).",
         envvar="ESCALATIONS_HISTORY",
         metavar="FILE",
     ),
@@ -43,6 +47,8 @@ def new(
     period: Annotated[str, typer.Option("--period", help="The month reviewed, as YYYY-MM.")],
     framework: FrameworkOption = Path("framework"),
     history_file: HistoryOption = None,
+    target: TargetOption = "sandbox",
+    targets_file: TargetsFileOption = Path("sync/targets.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing record.")] = False,
 ) -> None:
     """Write framework/reviews/<period>.md: the period's figures, its top root causes and the
@@ -53,14 +59,15 @@ def new(
         escalations review new --period 2026-11
     """
     start, end = parse_period(period)
-    target = framework / "reviews" / f"{period}.md"
-    if target.exists() and not force:
-        raise EscalationsError(f"{target} already exists; pass --force to overwrite it.")
+    record = framework / "reviews" / f"{period}.md"
+    if record.exists() and not force:
+        raise EscalationsError(f"{record} already exists; pass --force to overwrite it.")
     model = load(framework)
-    text = write_review(model, period, _figures(model, history_file, start, end))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {target}; complete it in the review meeting, then run escalations validate")
+    figures = _figures(model, history_file, target, targets_file, start, end)
+    text = write_review(model, period, figures)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {record}; complete it in the review meeting, then run escalations validate")
 
 
 @app.command()
@@ -119,16 +126,29 @@ def _window(text: str | None) -> timedelta | None:
         raise typer.BadParameter(str(exc), param_hint="'--window'") from exc
 
 
-def _figures(model: Framework, path: Path | None, start: date, end: date) -> Figures:
-    """The period's figures from the report's `figures_for_review` hook, when it exists and
-    there is a history to read; else none, with a note saying why."""
-    hook = getattr(escalations.report, "figures_for_review", None)
-    if hook is None:
-        return Figures(note="the report's figures are not connected to `review new` yet")
-    if path is None or not path.is_file():
-        return Figures(note="no escalation history was given (--history FILE)")
-    con = history.connect(path)
-    try:
-        return coerce_figures(hook(con, model, start, end))
-    finally:
-        con.close()
+def _figures(
+    model: Framework, path: Path | None, target: str, targets_file: Path, start: date, end: date
+) -> Figures:
+    """The period's figures from the report: over the history file `path` when given, else
+    over the target's history, refreshed from its HubSpot first."""
+    with ExitStack() as stack:
+        if path is not None:
+            if not path.is_file():
+                raise EscalationsError(f"{path}: no such history file; leave out --history to "
+                                       "read the target's HubSpot.")  # fmt: skip
+            con = history.connect(path)
+            stack.callback(con.close)
+        else:
+            chosen = choose(load_targets(targets_file), target)
+            source = stack.enter_context(from_target(chosen, model, lambda _: None))
+            typer.echo(source.described, err=True)
+            con = source.con
+        found = review_figures(metrics.build(con, model, start, end), model)
+    note = None
+    if found.left_out:
+        note = f"not measured (no tickets to measure them on): {', '.join(found.left_out)}"
+    return Figures(
+        tuple(Figure(m.metric, m.value, m.target, m.unit) for m in found.metrics),
+        tuple((c.cause, c.escalations) for c in found.root_causes),
+        note,
+    )

@@ -67,6 +67,34 @@ def render_chart(report: Report, chart: Chart) -> bytes:
     return buffer.getvalue()
 
 
+def chart_table(
+    report: Report, chart: Chart
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """The figures a chart plots, as a header and rows of text (where an image cannot go)."""
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    if chart == VOLUME:
+        header = ("Week of", "Escalations", "Tickets", "Per 100 tickets")
+        rows = tuple(
+            (f"{w.start}", str(w.escalations), _text(w.tickets), _text(w.rate.value))
+            for w in report.weeks
+        )
+        return header, rows
+    header = ("Week of", "Measure", "Tier", "% within target", "Tickets")
+    rows = tuple(
+        (f"{w.week}", w.measure.replace("_", " "), w.tier, _text(w.attainment.value),
+         str(w.attainment.tickets))
+        for w in report.weekly_attainment
+    )  # fmt: skip
+    return header, rows
+
+
+def _text(value: float | int | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
 def _point(value: Figure) -> float:
     """A plotted value; a figure over 0 tickets leaves a gap in the line."""
     return float("nan") if value.value is None else value.value

@@ -74,7 +74,8 @@ def build(
         backlog=_backlog(open_rows, judged),
         reached=_reached(framework, rows),
         set_apart=tuple(apart),
-        notes=tuple(notes + _open_notes(earlier_apart)),
+        notes=tuple(notes + _open_notes(earlier_apart) + _company_notes(rows)),
+        with_company=sum(1 for row in rows if row.company),
     )
 
 
@@ -149,6 +150,16 @@ def _repeats(rows: list[Row]) -> tuple[Repeat, ...]:
             by_company[row.company].append(row.ticket_id)
     repeats = [Repeat(c, len(ids), tuple(sorted(ids))) for c, ids in by_company.items()]
     return tuple(sorted((r for r in repeats if r.escalations > 1), key=_repeat_order))
+
+
+def _company_notes(rows: list[Row]) -> list[str]:
+    unknown = sum(1 for row in rows if not row.company)
+    if not unknown:
+        return []
+    return [
+        f"{_escalations(unknown)} of {len(rows)} have no company (HubSpot's ticket search "
+        "returns none): repeat escalations are counted over the rest"
+    ]
 
 
 def _repeat_order(repeat: Repeat) -> tuple[int, str]:

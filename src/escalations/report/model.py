@@ -155,6 +155,8 @@ class Report:
     reached: tuple[Reached, ...]
     set_apart: tuple[SetApart, ...]
     notes: tuple[str, ...]
+    with_company: int = 0
+    """Escalations of the period whose company is known: repeats are counted over them."""
 
     def split(self, dimension: str) -> Split:
         return next(s for s in self.splits if s.dimension == dimension)

@@ -38,7 +38,7 @@ def review_figures(report: Report, framework: Framework, *, top: int = 5) -> Rev
         ("median_time_to_first_response_hours", _hours(report, "first_response"), "hours"),
         ("median_time_to_resolution_hours", _hours(report, "resolution"), "hours"),
         ("open_escalations", float(report.open), None),
-        ("repeat_escalation_companies", float(len(report.repeats)), None),
+        ("repeat_escalation_companies", _repeats(report), None),
     ]
     targets = _earlier_targets(framework, report)
     metrics = []
@@ -78,3 +78,10 @@ def _earlier_targets(
             if metric.target is not None:
                 found[metric.metric] = (metric.target, metric.unit)
     return found
+
+
+def _repeats(report: Report) -> float | None:
+    """Companies escalated more than once; unknown when no escalation has a company."""
+    if report.escalations and not report.with_company:
+        return None
+    return float(len(report.repeats))

@@ -149,6 +149,8 @@ def _targets(report: Report) -> Table:
 
 
 def _repeats(report: Report) -> Table | str:
+    if report.escalations and not report.with_company:
+        return "No escalation of the period has a company, so repeats cannot be counted."
     if not report.repeats:
         return "No company was escalated more than once."
     rows = tuple((r.company, str(r.escalations), tickets(r.tickets)) for r in report.repeats)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -46,29 +46,6 @@ def parse_period(text: str) -> tuple[date, date]:
         raise EscalationsError(f"--period '{text}' is not a month; write it as YYYY-MM (2026-11).")
     year, month = int(match[1]), int(match[2])
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-
-
-def coerce_figures(value: Any) -> Figures:
-    """Figures, or what a report hook returned: a mapping with `metrics` (mappings of metric,
-    value, target, unit) and `root_causes` (mappings of cause and escalations, or pairs)."""
-    if isinstance(value, Figures):
-        return value
-    if not isinstance(value, Mapping):
-        raise EscalationsError(
-            f"the report's figures_for_review returned {type(value).__name__}, not Figures or a "
-            "mapping with metrics and root_causes."
-        )
-    metrics = tuple(
-        Figure(str(m["metric"]), float(m["value"]), _optional(m.get("target")), m.get("unit"))
-        for m in value.get("metrics", ())
-    )
-    causes = tuple(
-        (str(c["cause"]), int(c["escalations"]))
-        if isinstance(c, Mapping)
-        else (str(c[0]), int(c[1]))
-        for c in value.get("root_causes", ())
-    )
-    return Figures(metrics, causes, value.get("note"))
 
 
 def carried_items(framework: Framework, start: date) -> list[tuple[Review, ActionItem]]:
@@ -150,6 +127,8 @@ def _body(
             f"{'' if m.target is None else _amount(m.target, m.unit)} |"
             for m in figures.metrics
         ]
+        if figures.note:
+            lines += ["", f"{figures.note[0].upper()}{figures.note[1:]}."]
     else:
         lines.append(f"No figures were filled in: {figures.note or 'none were given'}.")
     lines.append("")

@@ -1,0 +1,140 @@
+"""`escalations report`: volume, trends and target attainment of a period's escalations."""
+
+from __future__ import annotations
+
+import calendar
+import sys
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from escalations.errors import EscalationsError
+from escalations.model.framework import Framework
+from escalations.publish.notion.report import publish_report
+from escalations.publish.notion.report_blocks import Chart
+from escalations.publish.targets import Target, choose, load_targets, notion_session, sandbox_lock
+from escalations.report import charts, formats, metrics
+from escalations.report.model import Report
+from escalations.report.pull import Progress
+from escalations.report.sources import Source, from_export, from_target
+
+from .options import FrameworkOption, TargetOption, TargetsFileOption
+from .output import load
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"'{text}' is not a date; write it as YYYY-MM-DD.",
+                                 param_hint=f"'{option}'") from exc  # fmt: skip
+
+
+def report(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="First day (UTC) of the period (default: 4 weeks before --until).",
+            metavar="DATE",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", help="Last day (UTC) of the period (default: today).", metavar="DATE"
+        ),
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="Read a ticket export (CSV, JSON Lines, Parquet with "
+            "HubSpot's property names) instead of the target's HubSpot.",
+            metavar="FILE",
+        ),
+    ] = None,
+    output: Annotated[str, typer.Option("--format", help="text, markdown, html or json.")] = "text",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write report.<format> (and the charts) here.", metavar="DIR"),
+    ] = None,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Publish the period to the target's Notion handbook.")
+    ] = False,
+    framework: FrameworkOption = Path("framework"),
+    target: TargetOption = "sandbox",
+    targets_file: TargetsFileOption = Path("sync/targets.yaml"),
+) -> None:
+    """Volume, escalation rate and trends, time to acknowledge, respond and resolve against
+    each tier's targets, repeats and open escalations, for the escalations of a period.
+
+    Example:
+
+        escalations report --since 2026-11-01 --until 2026-11-30 --format markdown --out report
+    """
+    fmt = formats.parse_format(output)
+    model = load(framework)
+    chosen = choose(load_targets(targets_file), target)
+    now = datetime.now(UTC)
+    last = _day(until, "--until") or now.date()
+    first = _day(since, "--since") or last - timedelta(days=27)
+    if last < first:
+        raise typer.BadParameter(f"the period ends ({last}) before it starts ({first}).",
+                                 param_hint="'--since'")  # fmt: skip
+    with _source(export, chosen, model) as source:
+        typer.echo(source.described, err=True)
+        for note in source.notes:
+            typer.echo(f"note: {note}", err=True)
+        as_of = now if last >= now.date() else None
+        built = metrics.build(source.con, model, first, last, as_of=as_of)
+    if out is not None:
+        for path in formats.write(built, fmt, out):
+            typer.echo(f"wrote {path}", err=True)
+    else:
+        typer.echo(formats.render(built, fmt), nl=False)
+    if publish:
+        _publish(built, chosen, first, last)
+
+
+def _source(
+    export: Path | None, target: Target, model: Framework
+) -> AbstractContextManager[Source]:
+    if export is not None:
+        prefix = target.hubspot.prefix if target.hubspot else "esc_"
+        return from_export(export, model, prefix)
+    bar = typer.progressbar(length=1, label="reading HubSpot", file=sys.stderr)
+
+    def progress(seen: Progress) -> None:
+        bar.length = max(seen.expected, 1)
+        bar.update(seen.stored - bar.pos)
+
+    return from_target(target, model, progress)
+
+
+def _publish(built: Report, target: Target, first: date, last: date) -> None:
+    if target.notion is None:
+        raise EscalationsError(f"target '{target.name}' has no notion settings to publish to.")
+    drawn = charts.charts_of(built)
+    images = {chart.name: f"{chart.name}.png" for chart in drawn}
+    markdown = formats.render(built, "markdown", images=images)
+    tables = {
+        images[chart.name]: Chart(chart.alt, *charts.chart_table(built, chart)) for chart in drawn
+    }
+    lock = sandbox_lock() if target.sandbox else nullcontext()
+    with lock, notion_session(target) as session:
+        published = publish_report(session.handbook, markdown, tables, _period(first, last))
+    typer.echo(f"report {published.period} {published.outcome} in Notion: {published.url}")
+
+
+def _period(first: date, last: date) -> str:
+    """A whole calendar month is named as one (2026-11); another period by its days."""
+    month_end = calendar.monthrange(first.year, first.month)[1]
+    if first.day == 1 and last == first.replace(day=month_end):
+        return f"{first:%Y-%m}"
+    return f"{first} to {last}"
