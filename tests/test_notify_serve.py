@@ -76,8 +76,8 @@ def test_the_service_records_the_workflow_call_and_its_worker_tells_the_owner(
             told = _wait_for_messages(slack, "support-leads")
         finally:
             service.terminate()
-            service.wait(10)
-    assert len(told) == 1
+            log = service.communicate(timeout=10)[1]
+    assert len(told) == 1, f"the owner was not told; the service's log:\n{log[-5000:]}"
     assert f"ticket {ticket.id}" in told[0].text and "Customer asks for a manager" in told[0].text
 
 

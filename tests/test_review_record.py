@@ -237,11 +237,10 @@ def test_review_check_prints_the_verdicts(
         "    due: 2026-11-20\n    status: done\n    done_on: 2026-11-18\n",
     )
     review.write_text(text, encoding="utf-8")
-    missing = cli("review", "check")
+    missing = cli("review", "check")  # the sandbox target's HubSpot: no sync/ here
     assert (missing.code, missing.err) == (
         1,
-        "error: review check needs the escalation history; pass --history FILE (or set "
-        "ESCALATIONS_HISTORY).\n",
+        "error: sync/targets.yaml not found; create it (see the README, 'Publishing').\n",
     )
     path = framework_copy.parent / "history.duckdb"
     con = history.connect(path)

@@ -163,8 +163,8 @@ def serve(
     client = HubSpot(access_token=token, host=base, base_url=base, retry=Retry(total=0))
     outbox.parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    delivery = _worker(model, client, prefix, outbox)
     with Outbox.open(outbox) as box, Acknowledgements.open(outbox) as acks:
+        delivery = _worker(model, client, prefix, outbox)  # once the file and its tables exist
         service = build_app(box, acks, model, secrets, client, lambda: datetime.now(UTC),
                             settings=Settings(prefix=prefix, public_url=public_url),
                             slack=_slack())  # fmt: skip

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 
 from escalations.errors import EscalationsError
@@ -74,6 +76,8 @@ def new(
 def check(
     framework: FrameworkOption = Path("framework"),
     history_file: HistoryOption = None,
+    target: TargetOption = "sandbox",
+    targets_file: TargetsFileOption = Path("sync/targets.yaml"),
     window: Annotated[
         str | None,
         typer.Option(
@@ -90,7 +94,7 @@ def check(
 
     Example:
 
-        escalations review check --history .escalations/history.duckdb
+        escalations review check --target production
     """
     model = load(framework)
     dated, undated = done_items(model)
@@ -99,18 +103,10 @@ def check(
         for item in undated
     ]
     if dated:
-        if history_file is None or not history_file.is_file():
-            raise EscalationsError(
-                "review check needs the escalation history; pass --history FILE (or set "
-                "ESCALATIONS_HISTORY)."
-            )
-        con = history.connect(history_file)
-        try:
+        with _history(model, history_file, target, targets_file) as con:
             found = measure_improvements(
                 con, model, today=resolve_today(today), length=_window(window)
             )
-        finally:
-            con.close()
         lines = [describe(improvement) for improvement in found] + lines
     if not dated and not undated:
         lines.append("no action item is done yet; nothing to measure")
@@ -126,23 +122,33 @@ def _window(text: str | None) -> timedelta | None:
         raise typer.BadParameter(str(exc), param_hint="'--window'") from exc
 
 
+@contextmanager
+def _history(
+    model: Framework, path: Path | None, target: str, targets_file: Path
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The history file `path` when given, else the target's history refreshed from its
+    HubSpot."""
+    if path is not None:
+        if not path.is_file():
+            raise EscalationsError(f"{path}: no such history file; leave out --history to "
+                                   "read the target's HubSpot.")  # fmt: skip
+        con = history.connect(path)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    chosen = choose(load_targets(targets_file), target)
+    with from_target(chosen, model, lambda _: None) as source:
+        typer.echo(source.described, err=True)
+        yield source.con
+
+
 def _figures(
     model: Framework, path: Path | None, target: str, targets_file: Path, start: date, end: date
 ) -> Figures:
-    """The period's figures from the report: over the history file `path` when given, else
-    over the target's history, refreshed from its HubSpot first."""
-    with ExitStack() as stack:
-        if path is not None:
-            if not path.is_file():
-                raise EscalationsError(f"{path}: no such history file; leave out --history to "
-                                       "read the target's HubSpot.")  # fmt: skip
-            con = history.connect(path)
-            stack.callback(con.close)
-        else:
-            chosen = choose(load_targets(targets_file), target)
-            source = stack.enter_context(from_target(chosen, model, lambda _: None))
-            typer.echo(source.described, err=True)
-            con = source.con
+    """The period's figures from the report over the history (see `_history`)."""
+    with _history(model, path, target, targets_file) as con:
         found = review_figures(metrics.build(con, model, start, end), model)
     note = None
     if found.left_out:

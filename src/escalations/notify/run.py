@@ -71,19 +71,23 @@ def start_worker(
     stop = threading.Event()
 
     def work() -> None:
-        with Outbox.open(outbox_path) as box, Acknowledgements.open(outbox_path) as acks:
-            worker = Worker(box, slack_client(slack_token, slack_url), framework, ticket=ticket,
-                            clock=lambda: datetime.now(UTC), acknowledgements=acks)  # fmt: skip
-            while not stop.is_set():
-                try:
+        while not stop.is_set():
+            # Opened inside the loop: a file another connection is creating can refuse the
+            # WAL switch at once (SQLITE_BUSY without the busy timeout), and a pass that fails
+            # mid-delivery is settled by the next worker's recovery.
+            try:
+                with Outbox.open(outbox_path) as box, Acknowledgements.open(outbox_path) as acks:
+                    worker = Worker(box, slack_client(slack_token, slack_url), framework,
+                                    ticket=ticket, clock=lambda: datetime.now(UTC),
+                                    acknowledgements=acks)  # fmt: skip
                     summary = worker.run(stop, poll=poll)
-                except Exception as failure:  # one bad pass must not end delivery for good
-                    log("delivery_pass_failed", error=f"{type(failure).__name__}: {failure}")
-                    stop.wait(poll)
-                    continue
-                if summary.halted:
-                    log("delivery_halted", error=summary.halted)
-                    return
+            except Exception as failure:  # one bad pass must not end delivery for good
+                log("delivery_pass_failed", error=f"{type(failure).__name__}: {failure}")
+                stop.wait(poll)
+                continue
+            if summary.halted:
+                log("delivery_halted", error=summary.halted)
+                return
 
     thread = threading.Thread(target=work, name="escalations-delivery", daemon=True)
     thread.start()

@@ -103,7 +103,8 @@ def _summary(report: Report) -> str:
     )
     return (
         f"{report.escalations} escalations{counted}; {report.open} open at "
-        f"{report.as_of:%Y-%m-%d %H:%M} UTC. Framework {report.framework} "
+        f"{report.as_of:%Y-%m-%d %H:%M} UTC, counting those escalated before the period. "
+        f"Framework {report.framework} "
         f"{report.framework_version}."
     )
 
