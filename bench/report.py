@@ -10,10 +10,11 @@ Usage: python bench/report.py [--tickets N] [--others N] [--export N]
    the bench): `--tickets` escalated ones (default 100,000), made by the sandbox generator's
    `_escalate` over the year before now, and `--others` tickets that never escalated (default
    300,000, not the 1,900,000 a 5 % share would give: the weekly counts cost one search per
-   week whatever their size, and the store stays under a gigabyte). Then `pull_history` into a
-   new DuckDB file with the real pacing (the emulator answers a fifth search within a second
-   with 429, as HubSpot does): searches made, seconds, the part of them spent sleeping to keep
-   the pace; then `metrics.build` over the year and `formats.render(..., "text")`.
+   week whatever their size, and the emulator's process stays under a gigabyte). Then
+   `pull_history` into a new DuckDB file with the real pacing (the emulator answers a fifth
+   search within a second with 429, as HubSpot does): searches made, seconds, the part of them
+   spent sleeping to keep the pace (the rest is the emulator answering and the SDK parsing,
+   in two processes); then `metrics.build` over the year and `formats.render(..., "text")`.
 2. 1,000 more escalated tickets created through the API (batch create, 100 a request; without
    first_agent_reply_date, which the API cannot set), then the incremental pull: searches,
    seconds.
