@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,9 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 """
 
 
+_LIVE = "kind = ? AND NOT json_extract(doc, '$.archived')"
+
+
 class Store(SqliteStore):
     """A thread-safe document store; `transaction()` groups writes atomically.
 
@@ -27,6 +32,23 @@ class Store(SqliteStore):
 
     def __init__(self, path: Path | None) -> None:
         super().__init__(path, _SCHEMA)
+        self._writes = 0
+        """Writes through this store (and rollbacks): with the database's data_version, which
+        counts other connections' commits, a cache of documents knows when it is stale."""
+
+    def version(self) -> tuple[int, int]:
+        with self._lock:
+            (changes,) = self._conn.execute("PRAGMA data_version").fetchone()
+            return self._writes, int(changes)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        try:
+            with super().transaction():
+                yield
+        except BaseException:
+            self._writes += 1
+            raise
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         with self._lock:
@@ -42,10 +64,22 @@ class Store(SqliteStore):
                 "ON CONFLICT (kind, key) DO UPDATE SET doc = excluded.doc",
                 (kind, key, json.dumps(doc, ensure_ascii=False)),
             )
+            self._writes += 1
+
+    def put_many(self, kind: str, docs: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """`put` of each (key, doc), in one transaction (bulk loads)."""
+        with self.transaction():
+            self._conn.executemany(
+                "INSERT INTO documents (kind, key, doc) VALUES (?, ?, ?) "
+                "ON CONFLICT (kind, key) DO UPDATE SET doc = excluded.doc",
+                ((kind, key, json.dumps(doc, ensure_ascii=False)) for key, doc in docs),
+            )
+            self._writes += 1
 
     def delete(self, kind: str, key: str) -> None:
         with self._lock:
             self._conn.execute("DELETE FROM documents WHERE kind = ? AND key = ?", (kind, key))
+            self._writes += 1
 
     def all(self, kind: str, prefix: str = "") -> list[dict[str, Any]]:
         """Documents of `kind` whose key starts with `prefix`, in insertion order."""
@@ -55,6 +89,38 @@ class Store(SqliteStore):
                 (kind, len(prefix), prefix),
             ).fetchall()
         return [dict(json.loads(row[0])) for row in rows]
+
+    def keys(self, kind: str) -> list[str]:
+        """The keys of the live (not archived) documents of `kind`, in insertion order."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT key FROM documents WHERE {_LIVE} ORDER BY rowid", (kind,)
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def column(self, kind: str, name: str) -> list[Any]:
+        """properties[name] of the documents `keys(kind)` lists, in its order (None: absent);
+        read by SQLite's JSON functions, so the documents are not parsed in Python."""
+        if '"' in name or "\\" in name:
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT doc FROM documents WHERE {_LIVE} ORDER BY rowid", (kind,)
+                ).fetchall()
+            return [json.loads(row[0])["properties"].get(name) for row in rows]
+        path = f'$.properties."{name}"'
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT json_type(doc, ?1), CASE WHEN json_type(doc, ?1) IS NULL OR json_type"
+                "(doc, ?1) = 'null' THEN NULL WHEN json_type(doc, ?1) = 'text' THEN "
+                "json_extract(doc, ?1) ELSE doc END FROM documents "
+                f"WHERE {_LIVE.replace('?', '?2')} ORDER BY rowid",
+                (path, kind),
+            ).fetchall()
+        return [
+            None if value is None else value if kind_of == "text" else
+            json.loads(value)["properties"].get(name)
+            for kind_of, value in rows
+        ]  # fmt: skip
 
     def next_id(self, name: str, start: int) -> int:
         """The next value of counter `name` (the first is `start`)."""

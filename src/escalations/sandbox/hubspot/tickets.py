@@ -12,6 +12,7 @@ from escalations.sandbox.hubspot.check import Schema, check, fail, may, need
 from escalations.sandbox.hubspot.contract_crm import MAX_RESULTS, check_search
 from escalations.sandbox.hubspot.owners import Owners
 from escalations.sandbox.hubspot.properties import Properties
+from escalations.sandbox.hubspot.search_index import SearchIndex
 from escalations.sandbox.hubspot.shapes import (
     MAX_STRING,
     ApiError,
@@ -73,6 +74,7 @@ class Tickets:
         self.owners = owners
         self.max_results = max_results
         """Results a search may page through (smaller in tests of the 10,000-result cap)."""
+        self.index = SearchIndex(store, _test, _number)
 
     def find(self, ticket_id: str) -> dict[str, Any] | None:
         doc = self.store.get("ticket", ticket_id)
@@ -238,20 +240,23 @@ class Tickets:
         start, limit = check_search(body, self.max_results)
         groups = body.get("filterGroups") or []
         self._check_groups(groups)
-        docs = [d for d in self.store.all("ticket") if not d["archived"]]
-        docs = [d for d in docs if _meets(d["properties"], groups)]
-        query = str(body.get("query") or "").lower()
-        if query:
-            docs = [d for d in docs if _text_hit(d["properties"], query)]
-        for key, descending in reversed(_sorts(body.get("sorts") or [])):
-            known = [d for d in docs if d["properties"].get(key) not in (None, "")]
-            unknown = [d for d in docs if d["properties"].get(key) in (None, "")]
-            known.sort(key=lambda d: _sort_key(d["properties"][key]), reverse=descending)
-            docs = known + unknown
-        page = docs[start : start + limit]
+        with self.store.transaction():  # one snapshot of the tickets for the whole answer
+            snap = self.index.current()
+            found = self.index.match(snap, groups)
+            query = str(body.get("query") or "").lower()
+            if query:
+                texts = [self.index.column(snap, name) for name in ("subject", "content")]
+                found = [i for i in found if any(query in str(t[i] or "").lower() for t in texts)]
+            for key, descending in reversed(_sorts(body.get("sorts") or [])):
+                keys = self.index.sort_keys(snap, key, _sort_key)
+                known = [i for i in found if keys[i] is not None]
+                known.sort(key=keys.__getitem__, reverse=descending)
+                found = known + [i for i in found if keys[i] is None]
+            docs = [self.store.get("ticket", snap.keys[i]) for i in found[start : start + limit]]
         names = [*SEARCH_DEFAULTS, *self._known(list(body.get("properties") or []))]
-        result: dict[str, Any] = {"total": len(docs), "results": [_shape(d, names) for d in page]}
-        if start + limit < len(docs):
+        shown = [_shape(d, names) for d in docs if d is not None]
+        result: dict[str, Any] = {"total": len(found), "results": shown}
+        if start + limit < len(found):
             result["paging"] = {"next": {"after": str(start + limit)}}
         return result
 
@@ -303,16 +308,6 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _text_hit(props: dict[str, Any], query: str) -> bool:
-    return any(query in str(props.get(name) or "").lower() for name in ("subject", "content"))
-
-
-def _meets(props: dict[str, Any], groups: list[dict[str, Any]]) -> bool:
-    if not groups:
-        return True
-    return any(all(_filter(props, f) for f in group["filters"]) for group in groups)
-
-
 def _compare(have: Any, want: Any) -> int:
     left, right = _number(have), _number(want)
     if left is not None and right is not None:
@@ -321,9 +316,9 @@ def _compare(have: Any, want: Any) -> int:
     return (a > b) - (a < b)
 
 
-def _filter(props: dict[str, Any], item: dict[str, Any]) -> bool:
+def _test(raw: Any, item: dict[str, Any]) -> bool:
+    """Whether a ticket whose value of the filter's property is `raw` passes the filter."""
     operator = item["operator"]
-    raw = props.get(str(item["propertyName"]))
     known = raw not in (None, "")
     if operator == "HAS_PROPERTY":
         return known
