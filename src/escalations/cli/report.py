@@ -7,19 +7,18 @@ import sys
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from escalations.errors import EscalationsError
 from escalations.model.framework import Framework
-from escalations.publish.notion.report import publish_report
-from escalations.publish.notion.report_blocks import Chart
 from escalations.publish.targets import Target, choose, load_targets, notion_session, sandbox_lock
-from escalations.report import charts, formats, metrics
-from escalations.report.model import Report
-from escalations.report.pull import Progress
-from escalations.report.sources import Source, from_export, from_target
+
+if TYPE_CHECKING:
+    from escalations.report.model import Report
+    from escalations.report.pull import Progress
+    from escalations.report.sources import Source
 
 from .options import FrameworkOption, TargetOption, TargetsFileOption
 from .output import load
@@ -78,6 +77,9 @@ def report(
 
         escalations report --since 2026-11-01 --until 2026-11-30 --format markdown --out report
     """
+    # imported here: matplotlib and DuckDB would slow every other command's start
+    from escalations.report import formats, metrics
+
     fmt = formats.parse_format(output)
     model = load(framework)
     chosen = choose(load_targets(targets_file), target)
@@ -105,6 +107,8 @@ def report(
 def _source(
     export: Path | None, target: Target, model: Framework
 ) -> AbstractContextManager[Source]:
+    from escalations.report.sources import from_export, from_target
+
     if export is not None:
         prefix = target.hubspot.prefix if target.hubspot else "esc_"
         return from_export(export, model, prefix)
@@ -118,6 +122,10 @@ def _source(
 
 
 def _publish(built: Report, target: Target, first: date, last: date) -> None:
+    from escalations.publish.notion.report import publish_report
+    from escalations.publish.notion.report_blocks import Chart
+    from escalations.report import charts, formats
+
     if target.notion is None:
         raise EscalationsError(f"target '{target.name}' has no notion settings to publish to.")
     drawn = charts.charts_of(built)
