@@ -15,6 +15,7 @@ from escalations import __version__
 from escalations.errors import EscalationsError
 
 from . import (
+    codeowners,
     demo,
     diff,
     explain,
@@ -53,6 +54,7 @@ app.command()(render.render)
 app.command()(report.report)
 app.command()(version.version)
 app.command()(demo.demo)
+app.command()(codeowners.codeowners)
 app.add_typer(notify.app)
 app.add_typer(review.app)
 app.add_typer(sandbox.app)
