@@ -19,6 +19,7 @@ from . import (
     demo,
     diff,
     explain,
+    init,
     notify,
     publish,
     render,
@@ -55,6 +56,7 @@ app.command()(report.report)
 app.command()(version.version)
 app.command()(demo.demo)
 app.command()(codeowners.codeowners)
+app.command()(init.init)
 app.add_typer(notify.app)
 app.add_typer(review.app)
 app.add_typer(sandbox.app)
