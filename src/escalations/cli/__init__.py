@@ -15,9 +15,11 @@ from escalations import __version__
 from escalations.errors import EscalationsError
 
 from . import (
+    codeowners,
     demo,
     diff,
     explain,
+    init,
     notify,
     publish,
     render,
@@ -53,6 +55,8 @@ app.command()(render.render)
 app.command()(report.report)
 app.command()(version.version)
 app.command()(demo.demo)
+app.command()(codeowners.codeowners)
+app.command()(init.init)
 app.add_typer(notify.app)
 app.add_typer(review.app)
 app.add_typer(sandbox.app)

@@ -75,13 +75,13 @@ def build_framework(documents: list[Document]) -> Framework:
         ),
         people=tuple(
             Person(p["id"], p["name"], p["email"], p["slack"], p.get("title"), p.get("calendar"),
-                   _source(single["people"], ("people", i)))
+                   _source(single["people"], ("people", i)), p.get("github"))
             for i, p in enumerate(single["people"].data["people"])
         ),
         teams=tuple(
             Team(t["id"], t["name"], t["lead"], tuple(t["members"]), t["slack_channel"],
                  t.get("email"), t.get("calendar"), t.get("description"),
-                 _source(single["teams"], ("teams", i)))
+                 _source(single["teams"], ("teams", i)), t.get("github"))
             for i, t in enumerate(single["teams"].data["teams"])
         ),
         calendars=tuple(

@@ -33,6 +33,8 @@ class Person:
     title: str | None
     calendar: str | None
     source: Source
+    github: str | None = None
+    """The GitHub username with its "@", for CODEOWNERS."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,8 @@ class Team:
     calendar: str | None
     description: str | None
     source: Source
+    github: str | None = None
+    """The GitHub team as "@org/slug", for CODEOWNERS."""
 
 
 @dataclass(frozen=True, slots=True)

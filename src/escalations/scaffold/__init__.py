@@ -1,0 +1,1 @@
+"""A new framework repository of one's own, with the tool as a dependency."""
