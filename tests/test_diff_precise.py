@@ -4,19 +4,22 @@ per case in a real git repository."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from escalations.criteria.conditions import Leaf
 from escalations.review.diff.leaves import leaf_effect
 from escalations.review.diff.version import bumped_part, next_version
 from escalations.review.diff.words import mark_markdown, mark_text, word_diff
 
-from .conftest import FRAMEWORK, Result
+from .conftest import FRAMEWORK, ROOT, Result
 
 
 def git(repo: Path, *args: str) -> None:
@@ -254,3 +257,42 @@ def test_word_marks() -> None:
     )
     assert mark_text(spans) == "first response within [-4-] {+2+} business hours"
     assert mark_markdown(spans) == "first response within ~~4~~ **2** business hours"
+
+
+def test_the_repository_runs_its_test_cases_before_a_commit(tmp_path: Path) -> None:
+    """The repository's own pre-commit hooks stop a commit that breaks a criteria test case."""
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    ours = [h for h in config["repos"][0]["hooks"] if h["id"].startswith("escalations-")]
+    assert [h["entry"] for h in ours] == [
+        "escalations validate --framework framework",
+        "escalations test --framework framework",
+    ]
+    root = tmp_path / "repo"
+    shutil.copytree(FRAMEWORK, root / "framework")
+    (root / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": ours[1:]}]})
+    )
+    # Still valid (tier-2 exists), but no longer what the outage trigger does.
+    edit(root / "framework" / "tests" / "system-initiated.yaml", "tier: tier-3", "tier: tier-2")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("pre-commit")), "run", "--all-files"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout
+    assert "escalations test....." in done.stdout and "Failed" in done.stdout
+    assert "outage-reported-on-creation" in done.stdout
+
+
+def test_the_pull_request_workflow_checks_the_version() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pull-request.yml").read_text())
+    steps = {step.get("name"): step for step in workflow["jobs"]["review"]["steps"]}
+    check = steps["version bumped as the change calls for"]
+    assert "escalations diff" in check["run"] and "--check-version" in check["run"]
+    assert check["if"] == "always()"
