@@ -203,10 +203,12 @@ def test_a_narrower_trigger_calls_for_a_major_version(
     assert result.code == 1
     assert result.out.splitlines()[1:] == [
         "trigger manager-request: when (alternative 1): Subject contains “your manager”, "
-        "“your supervisor”, “a … to a manager”, “someone senior”, [-“escalate”,-] "
+        "“your supervisor”, “a supervisor”, “speak to a manager”, “talk to a manager”, "
+        "“someone senior”, [-“escalate”,-] "
         "“formal complaint”",
         "trigger manager-request: when (alternative 2): Description contains “your manager”, "
-        "“your supervisor”, “a … to a manager”, “someone senior”, [-“escalate”,-] "
+        "“your supervisor”, “a supervisor”, “speak to a manager”, “talk to a manager”, "
+        "“someone senior”, [-“escalate”,-] "
         "“formal complaint”",
         "version bumped too little: 1.6.1 -> 1.7.0 is a minor bump; the changes call for a "
         "major version (narrower criteria in trigger manager-request: when (alternative 1)): "

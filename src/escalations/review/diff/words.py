@@ -11,6 +11,8 @@ from .statement import Span
 
 CONTEXT = 5
 """Unchanged words kept on each side of a change when a diff is shown abridged."""
+SHORT = 25
+"""Texts of at most this many words are shown whole, their changes marked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +94,15 @@ def mark_markdown(spans: tuple[Span, ...]) -> str:
 def _mark(
     spans: tuple[Span, ...], removed: Callable[[str], str], added: Callable[[str], str]
 ) -> str:
+    short = sum(len(span.text.split()) for span in spans) <= SHORT
     parts = []
     for index, span in enumerate(spans):
         if span.op == "removed":
             parts.append(removed(span.text))
         elif span.op == "added":
             parts.append(added(span.text))
+        elif short:
+            parts.append(span.text)
         else:
             parts.append(_abridge(span.text, first=index == 0, last=index == len(spans) - 1))
     return " ".join(p for p in parts if p)
