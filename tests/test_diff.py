@@ -69,11 +69,11 @@ def test_diff_states_what_changed(repo: Path, cli: Callable[..., Result]) -> Non
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert (
-        "tier tier-2: first response: 2 business hours (EMEA business hours (Berlin)) -> "
-        "1 business hour (EMEA business hours (Berlin))" in lines
+        "tier tier-2: first response: 2 business hours -> 1 business hour "
+        "(EMEA business hours (Berlin))" in lines
     )
     assert "trigger repeated-reopening is now reopened-repeatedly" in lines
-    assert "new trigger 'Executive complaint'" in lines
+    assert "new trigger executive-complaint 'Executive complaint':" in lines
     assert "path standard: level support-manager owner: Jonas Becker -> María López" in lines
     assert not any("removed" in line for line in lines)  # the rename is not a delete + add
 
@@ -82,9 +82,14 @@ def test_diff_formats_and_the_working_tree(repo: Path, cli: Callable[..., Result
     as_json = json.loads(
         cli("diff", "HEAD~1", "HEAD", "-f", str(repo / "framework"), "--format", "json").out
     )
-    assert any(s["key"] == "executive-complaint" and s["change"] == "added" for s in as_json)
+    changes = as_json["changes"]
+    assert any(s["key"] == "executive-complaint" and s["change"] == "added" for s in changes)
     markdown = cli("diff", "HEAD~1", "HEAD", "-f", str(repo / "framework"), "--format", "markdown")
-    assert markdown.out.startswith("| change | what | before | after |")
+    assert markdown.out.startswith(
+        "- **trigger repeated-reopening** is now reopened-repeatedly\n"
+        "- **new trigger executive-complaint** 'Executive complaint'\n"
+        "  - criteria: (Subject contains"
+    )
     clean = cli("diff", "-f", str(repo / "framework"))  # base: merge base with main = HEAD
     assert clean.code == 0 and clean.out.strip() == "no changes to the framework"
 
