@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .conftest import FRAMEWORK, Result
+from .conftest import FRAMEWORK, ROOT, Result
 
 
 def test_the_demo_tells_owners_takes_an_acknowledgement_and_moves_the_other_on(
@@ -39,3 +43,31 @@ def test_the_demo_tells_owners_takes_an_acknowledgement_and_moves_the_other_on(
     assert "Acknowledged by nikolai.petrov at" in outage  # the message was updated in place
     assert "Moved up: ticket 1000002" in messages and "owner Jonas Becker" in messages
     assert (tmp_path / ".escalations" / "demo" / "outbox.sqlite").exists()
+
+
+def test_the_demo_leaves_its_tickets_in_the_sandbox_for_the_report(
+    tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(ROOT / "sync", tmp_path / "sync")
+    monkeypatch.chdir(tmp_path)
+    first = cli("demo", "--framework", str(FRAMEWORK))
+    assert first.code == 0, first.err
+    assert first.out.endswith(
+        "The tickets are kept in the sandbox's HubSpot as tickets 1000001 and 1000002: "
+        "`escalations report` counts them.\n"
+    )
+    again = cli("demo", "--framework", str(FRAMEWORK))  # each run adds its own two
+    assert "as tickets 1000003 and 1000004: " in again.out
+    today = datetime.now(UTC).date()
+    report = cli("report", "--framework", str(FRAMEWORK), "--since", str(today - timedelta(1)),
+                 "--until", str(today + timedelta(1)), "--format", "json")  # fmt: skip
+    assert report.code == 0, report.err
+    assert "history of sandbox: 4 escalated tickets read" in report.err
+    data = json.loads(report.out)
+    assert data["escalations"] == 4
+    by_trigger = {s["value"]: s["escalations"] for s in _split(data, "trigger")}
+    assert by_trigger == {"outage-reported": 2, "manager-request": 2}
+
+
+def _split(data: dict[str, Any], dimension: str) -> list[dict[str, Any]]:
+    return next(s["shares"] for s in data["splits"] if s["dimension"] == dimension)

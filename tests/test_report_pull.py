@@ -127,7 +127,7 @@ def test_a_known_history_is_stored_row_for_row(
     assert weeks == [("2026-03-02", 3), ("2026-03-09", 1)]
     assert (refresh.stored, refresh.weeks, refresh.notes) == (2, 2, ())
     # newest and oldest modified, one page, oldest and newest created, two weeks counted
-    assert refresh.requests == hub.requests[SEARCH] == 2 + 1 + 2 + 2
+    assert refresh.searches == hub.requests[SEARCH] == 2 + 1 + 2 + 2
 
 
 def test_pages_past_200_and_splits_ranges_over_the_cap(
@@ -145,7 +145,7 @@ def test_pages_past_200_and_splits_ranges_over_the_cap(
     # in one millisecond are read by record id (2 pages); [t+2, t+2] holds 260 too (2 pages)
     assert [(p.pages, p.stored) for p in seen] == [(1, 200), (2, 260), (3, 460), (4, 520)]
     assert seen[0].expected == 520
-    assert refresh.requests == hub.requests[SEARCH]
+    assert refresh.searches == hub.requests[SEARCH]
 
 
 def test_the_incremental_refresh_reads_only_changed_rows(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from hubspot.crm.tickets import BatchInputSimplePublicObjectBatchInputForCreate
@@ -14,7 +15,9 @@ from escalations.publish.hubspot.http import Caller
 from escalations.publish.hubspot.portal import Portal
 from escalations.publish.targets import _hubspot
 from escalations.report.history import connect
+from escalations.report.metrics import build
 from escalations.report.pull import Pace, pull_history
+from escalations.report.sections import Table, sections
 from escalations.sandbox.hubspot.emulator import HubSpotEmulator
 from escalations.sandbox.hubspot.history import generate, seed_history
 
@@ -54,9 +57,11 @@ def test_seeding_twice_does_not_duplicate_and_the_pull_reads_it(
     again = seed_history(
         portal, framework, tickets=250, seed=3, end=END, replies=hub.record_replies
     )
-    assert (first.created, first.kept, first.requests) == (250, 0, 3)
+    # the ten customers in one batch, then the tickets 100 a batch
+    assert (first.created, first.kept, first.requests) == (250, 0, 1 + 3)
     assert (again.created, again.kept, again.requests) == (0, 250, 0)
     assert hub.requests[("POST", "/crm/v3/objects/tickets/batch/create")] == 3
+    assert hub.requests[("POST", "/crm/v3/objects/companies/batch/create")] == 1
     con = connect(None)
     refresh = pull_history(portal, framework, con, target="sandbox", pace=Pace(4))
     assert refresh.stored == first.escalated
@@ -64,6 +69,21 @@ def test_seeding_twice_does_not_duplicate_and_the_pull_reads_it(
     assert replied is not None and replied[0] > 0
     weeks = con.execute("SELECT sum(tickets) FROM ticket_weeks").fetchone()
     assert weeks == (250,)
+    # repeats by hand: the generated escalations by the company their subject names
+    owners = {email: o.owner_id for email, o in portal.owners().items()}
+    made = generate(framework, owners, tickets=250, seed=3, end=END)
+    escalations = Counter(props["subject"].partition(": ")[0] for props, _ in made
+                          if "esc_escalated_at" in props)  # fmt: skip
+    repeats = {company: n for company, n in escalations.items() if n > 1}
+    assert len(repeats) >= 2
+    report = build(con, framework, date(2025, 6, 1), date(2026, 5, 31))
+    assert {r.company: r.escalations for r in report.repeats} == repeats
+    assert report.with_company == report.escalations == first.escalated
+    assert not [note for note in report.notes if "have no company" in note]
+    table = next(s for s in sections(report) if s.title == "Repeat escalations").blocks[0]
+    assert isinstance(table, Table)
+    top = max(repeats.values())
+    assert table.rows[0][:2] == (min(c for c, n in repeats.items() if n == top), str(top))
 
 
 def test_a_batch_over_100_is_refused(portal: Portal) -> None:

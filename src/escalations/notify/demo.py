@@ -10,7 +10,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hubspot import HubSpot
-from hubspot.crm.tickets import SimplePublicObjectInputForCreate
+from hubspot.crm.tickets import (
+    BatchInputSimplePublicObjectBatchInputForCreate,
+    SimplePublicObjectBatchInputForCreate,
+    SimplePublicObjectInputForCreate,
+)
 
 from escalations.model.framework import Framework
 from escalations.notify.acks import Acknowledgements
@@ -24,8 +28,9 @@ from escalations.notify.verify import Secrets
 from escalations.publish.hubspot.compile import Settings, Webhook, compile_framework
 from escalations.publish.hubspot.portal import Portal
 from escalations.publish.hubspot.target import apply_portal, plan_portal
-from escalations.publish.targets import _hubspot
+from escalations.publish.targets import SANDBOX_TOKEN, _hubspot, sandbox_lock
 from escalations.sandbox.hubspot import HubSpotEmulator
+from escalations.sandbox.hubspot.history import ensure_properties
 from escalations.sandbox.slack import SlackEmulator
 
 TOKEN = "demo-token"
@@ -54,12 +59,16 @@ class Timeline:
     """Each Slack message as it reads at the end: (where, text)."""
     zone: str
     """The time zone of the framework's default calendar, in which times are shown."""
+    kept: tuple[str, ...] = ()
+    """The sandbox's ids of the demo's tickets, copied there at the end."""
 
 
-def run_demo(framework: Framework, directory: Path) -> Timeline:
+def run_demo(framework: Framework, directory: Path, *, sandbox: Path | None = None) -> Timeline:
     """Deploy to a HubSpot emulator whose workflows call the notifier, open two tickets, tell
     their owners in a Slack emulator, acknowledge one from Slack, and let the other move on a
-    level. Everything runs on one clock that starts now and jumps when the demo says so."""
+    level. Everything runs on one clock that starts now and jumps when the demo says so.
+    With `sandbox` (the sandbox's directory), the tickets as they end are then copied into
+    the sandbox's HubSpot, so that `escalations report` counts them (see `keep_in_sandbox`)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "outbox.sqlite").unlink(missing_ok=True)
     start = datetime.now(UTC).replace(microsecond=0)
@@ -104,8 +113,65 @@ def run_demo(framework: Framework, directory: Path) -> Timeline:
             entries.append(Entry(hub.now(), f"ticket {ticket_id} now: status "
                                  f"{state.get('esc_status')}, level {_level(state)}"))  # fmt: skip
         messages = _messages(framework, outbox, slack)
+        final = [hub.ticket(ticket_id) for ticket_id in opened]
+        emails = {o.owner_id: e for e, o in Portal(client, "esc_").owners().items()}
     zone = framework.calendar(framework.default_calendar).timezone
-    return Timeline(tuple(sorted(entries, key=lambda e: e.at)), messages, zone)
+    kept = keep_in_sandbox(framework, final, emails, sandbox) if sandbox is not None else ()
+    return Timeline(tuple(sorted(entries, key=lambda e: e.at)), messages, zone, kept)
+
+
+def keep_in_sandbox(
+    framework: Framework,
+    tickets: list[dict[str, str | None]],
+    emails: Mapping[str, str],
+    directory: Path,
+    prefix: str = "esc_",
+) -> tuple[str, ...]:
+    """Create the demo's tickets, with the values they ended with, in the sandbox's HubSpot
+    (under the sandbox lock, one batch create; owner ids mapped through their emails) and
+    return their ids there. Only tickets are written: the demo's workflows call a notifier
+    that stops with the demo, so they stay in the demo's own emulator."""
+    with sandbox_lock(directory):
+        emulator = HubSpotEmulator(directory / "hubspot.sqlite", token=SANDBOX_TOKEN)
+        base_url = emulator.start()
+        try:
+            portal = Portal(_hubspot(SANDBOX_TOKEN, base_url), prefix)
+            known = portal.owners()
+            for person in framework.people:
+                if person.email.lower() not in known:
+                    first, _, last = person.name.partition(" ")
+                    emulator.add_owner(person.email, first, last)
+            owners = {e: o.owner_id for e, o in portal.owners().items()}
+            ensure_properties(portal, framework)
+            writable = {p["name"] for p in portal.properties()
+                        if not p["modificationMetadata"].get("readOnlyValue")}  # fmt: skip
+            inputs = [
+                SimplePublicObjectBatchInputForCreate(
+                    properties=_copied(values, writable, emails, owners, prefix), associations=[]
+                )
+                for values in tickets
+            ]
+            api = portal.client.crm.tickets.batch_api
+            answer = api.create(BatchInputSimplePublicObjectBatchInputForCreate(inputs=inputs))
+            return tuple(sorted((str(r.id) for r in answer.results), key=int))
+        finally:
+            emulator.stop()
+
+
+def _copied(
+    values: Mapping[str, str | None],
+    writable: set[str],
+    emails: Mapping[str, str],
+    owners: Mapping[str, str],
+    prefix: str,
+) -> dict[str, str]:
+    """A ticket's values that the API takes (and its creation time), owners as the sandbox's."""
+    copied = {k: v for k, v in values.items() if v and (k in writable or k == "createdate")}
+    for name in ("hubspot_owner_id", f"{prefix}owner"):
+        if name in copied:
+            copied[name] = owners.get(emails.get(copied[name], ""), "")
+    copied["content"] = "Opened by `escalations demo`."
+    return copied
 
 
 def render_timeline(timeline: Timeline) -> str:
@@ -115,6 +181,9 @@ def render_timeline(timeline: Timeline) -> str:
     lines += ["", "The Slack messages, as they read at the end:"]
     for where, text in timeline.messages:
         lines += ["", f"  [{where}]", *(f"    {line}" for line in text.splitlines())]
+    if timeline.kept:
+        lines += ["", f"The tickets are kept in the sandbox's HubSpot as tickets "
+                  f"{' and '.join(timeline.kept)}: `escalations report` counts them."]  # fmt: skip
     return "\n".join(lines)
 
 

@@ -157,8 +157,8 @@ def _company_notes(rows: list[Row]) -> list[str]:
     if not unknown:
         return []
     return [
-        f"{_escalations(unknown)} of {len(rows)} have no company (HubSpot's ticket search "
-        "returns none): repeat escalations are counted over the rest"
+        f"{_escalations(unknown)} of {len(rows)} have no company (none is associated with "
+        "the ticket in HubSpot, or the export has none): repeats are counted over the rest"
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from hubspot.crm.tickets import models as ticket_models
 from escalations.errors import EscalationsError
 from escalations.model.framework import Framework
 from escalations.publish.hubspot.portal import Portal
+from escalations.report.companies import Companies
 from escalations.report.ingest import Resolver, store_rows
 
 PAGE = 200
@@ -39,10 +40,16 @@ class Progress:
 @dataclass(frozen=True, slots=True)
 class Refresh:
     stored: int
-    requests: int
+    searches: int
     weeks: int
     cursor: str | None
     notes: tuple[str, ...]
+    lookups: int = 0
+    """Associations and companies batch reads: the tickets' companies."""
+
+    @property
+    def requests(self) -> int:
+        return self.searches + self.lookups
 
 
 class Pace:
@@ -83,6 +90,7 @@ class Pull:
         self.prefix = portal.prefix
         self.resolver = Resolver(framework, {})
         self.requests = 0
+        self.companies = Companies(portal)
         self.pages = 0
         self.stored = 0
         self.expected = 0
@@ -178,6 +186,8 @@ class Pull:
             low = _ms(oldest.results[0].properties["hs_lastmodifieddate"])
         for page in self.ranges(low, high):
             rows = [self.resolver.row(r.id, r.properties, self.prefix, self.source) for r in page]
+            named = self.companies.of([row.ticket_id for row in rows])
+            rows = [replace(row, company=named.get(row.ticket_id)) for row in rows]
             store_rows(self.con, rows)
             self.stored += len(rows)
             self.pages += 1
@@ -318,7 +328,14 @@ def pull_history(
             f"tickets (last modified {where}); the tickets modified after that and the weekly "
             "ticket counts were not read: run the pull again to fetch them."
         ) from None
-    return Refresh(pull.stored, pull.requests, weeks, pull.cursor, pull.resolver.notes())
+    return Refresh(
+        pull.stored,
+        pull.requests,
+        weeks,
+        pull.cursor,
+        pull.resolver.notes(),
+        pull.companies.requests,
+    )
 
 
 def _ms(text: str) -> int:

@@ -45,6 +45,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from escalations.sandbox.faults import Lag, Prepared, check_fault, take_fault
 from escalations.sandbox.http import Emulator, Response
+from escalations.sandbox.hubspot.companies import Companies
 from escalations.sandbox.hubspot.flows import Flows
 from escalations.sandbox.hubspot.limits import (
     ERRORS,
@@ -273,7 +274,8 @@ class HubSpotEmulator(Emulator):
             raise ApiError(401, message, category)
         template = route[0] if route else ""
         self._throttle(template, extra)
-        fault = self._take_fault(method, template)
+        with self._lock:
+            fault = take_fault(self._faults, method, template)
         if fault is not None and fault.answers_early:
             self._closing.wait(fault.delay)
             raise fault.exception(self.rate_limit or 0, self.window, self.now())
@@ -307,7 +309,7 @@ class HubSpotEmulator(Emulator):
                 if bucket.take() is None:
                     raise rate_limited("SECONDLY", SEARCH_PER_SECOND, 1.0)
                 return
-            if self.rate_limit is None:
+            if self.rate_limit is None or template in Companies.UNTHROTTLED:
                 return
             window = self._windows.setdefault(self.token, Window(self.rate_limit, self.window))
             remaining = window.take()
@@ -316,10 +318,6 @@ class HubSpotEmulator(Emulator):
         extra["X-HubSpot-RateLimit-Max"] = str(self.rate_limit)
         extra["X-HubSpot-RateLimit-Remaining"] = str(remaining)
         extra["X-HubSpot-RateLimit-Interval-Milliseconds"] = str(int(self.window * 1000))
-
-    def _take_fault(self, method: str, route: str) -> Fault | None:
-        with self._lock:
-            return take_fault(self._faults, method, route)
 
     def _dispatch(
         self,
@@ -330,6 +328,8 @@ class HubSpotEmulator(Emulator):
         multi: dict[str, list[str]],
         data: Any,
     ) -> tuple[int, Any]:
+        if template in Companies.ROUTES:
+            return self._tickets.companies.dispatch(method, template, params, query, data)
         if "objectType" in params:
             object_type(params["objectType"])
         props, owners, flows, tickets = self._properties, self._owners, self._flows, self._tickets

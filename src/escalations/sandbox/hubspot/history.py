@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hubspot.crm.companies import BatchInputSimplePublicObjectBatchInputForCreate as CompanyBatch
+from hubspot.crm.companies import SimplePublicObjectBatchInputForCreate as CompanyInput
 from hubspot.crm.tickets import (
     BatchInputSimplePublicObjectBatchInputForCreate,
     SimplePublicObjectBatchInputForCreate,
@@ -31,8 +33,10 @@ COMPANIES = (
     "Soylent Foods",
     "Tyrell Systems",
 )
-"""Few enough that some customers escalate again (named in the subject: the emulator has no
-companies to associate)."""
+"""Few enough that some customers escalate again: each is a HubSpot company, associated with
+its tickets (and named in their subjects, as customers' tickets would)."""
+PRIMARY = 339
+"""The ticket-to-company association type "Primary" (HUBSPOT_DEFINED; 26 is unlabeled)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,7 @@ class Seeded:
     """Tickets of this seed already in the portal (left as they are)."""
     escalated: int
     requests: int
+    """Requests that wrote tickets or companies."""
 
 
 def marker(seed: int) -> str:
@@ -187,13 +192,17 @@ def seed_history(
     owners = {email: owner.owner_id for email, owner in portal.owners().items()}
     made = generate(framework, owners, tickets=tickets, seed=seed, end=end, prefix=portal.prefix)
     kept = _count(portal, seed)
+    if kept >= len(made):
+        return Seeded(0, kept, _escalated(made, portal.prefix), 0)
+    companies, requests = ensure_companies(portal)
     api = portal.client.crm.tickets.batch_api
-    requests = 0
     for start in range(kept, len(made), BATCH):
         chunk = made[start : start + BATCH]
         body = BatchInputSimplePublicObjectBatchInputForCreate(
             inputs=[
-                SimplePublicObjectBatchInputForCreate(properties=props, associations=[])
+                SimplePublicObjectBatchInputForCreate(
+                    properties=props, associations=_company(companies, props)
+                )
                 for props, _ in chunk
             ]
         )
@@ -207,8 +216,60 @@ def seed_history(
             ids = [str(r.id) for r in sorted(answer.results, key=lambda r: int(r.id))]
             replies({i: at for i, (_, at) in zip(ids, chunk, strict=True) if at is not None})
         progress(min(len(made), start + BATCH) - kept)
-    escalated = sum(1 for props, _ in made if f"{portal.prefix}escalated" in props)
-    return Seeded(len(made) - kept, kept, escalated, requests)
+    return Seeded(len(made) - kept, kept, _escalated(made, portal.prefix), requests)
+
+
+def _escalated(made: list[tuple[dict[str, str], datetime | None]], prefix: str) -> int:
+    return sum(1 for props, _ in made if f"{prefix}escalated" in props)
+
+
+def ensure_companies(portal: Portal) -> tuple[dict[str, str], int]:
+    """(name -> company id of every seeded customer, write requests): the portal's companies
+    are listed, and those missing created in one batch."""
+    found = _companies(portal)
+    missing = [name for name in COMPANIES if name not in found]
+    if not missing:
+        return found, 0
+    body = CompanyBatch(inputs=[CompanyInput(properties={"name": n}, associations=[])
+                                for n in missing])  # fmt: skip
+    api = portal.client.crm.companies.batch_api
+    answer: Any = portal.caller.write(
+        "creating the sandbox's companies",
+        lambda: api.create(body, _request_timeout=portal.caller.timeout),
+        landed=lambda: set(missing) <= set(_companies(portal)),
+    )
+    if answer is None:  # it landed although no answer came
+        return _companies(portal), 1
+    return found | {str(c.properties["name"]): str(c.id) for c in answer.results}, 1
+
+
+def _companies(portal: Portal) -> dict[str, str]:
+    """Name -> id of the portal's companies (the first of a name)."""
+    api = portal.client.crm.companies.basic_api
+    found: dict[str, str] = {}
+    after: str | None = None
+    while True:
+        page: Any = portal.caller.read("listing the sandbox's companies", _page(api, after, portal))
+        for company in page.results:
+            found.setdefault(str(company.properties.get("name")), str(company.id))
+        after = page.paging.next.after if page.paging and page.paging.next else None
+        if not after:
+            return found
+
+
+def _company(companies: Mapping[str, str], props: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The ticket's association with the company its subject names, as its primary one."""
+    name = props["subject"].partition(": ")[0]
+    if name not in companies:
+        return []
+    kind = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": PRIMARY}
+    return [{"to": {"id": companies[name]}, "types": [kind]}]
+
+
+def _page(api: Any, after: str | None, portal: Portal) -> Callable[[], Any]:
+    return lambda: api.get_page(
+        limit=100, after=after, properties=["name"], _request_timeout=portal.caller.timeout
+    )
 
 
 def _count(portal: Portal, seed: int) -> int:

@@ -21,6 +21,10 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/crm/v3/objects/tickets/batch/create": ("POST",),
     "/crm/v3/objects/tickets": ("POST",),
     "/crm/v3/objects/tickets/{ticketId}": ("GET", "PATCH"),
+    "/crm/v3/objects/companies/batch/create": ("POST",),
+    "/crm/v3/objects/companies/batch/read": ("POST",),
+    "/crm/v3/objects/companies": ("GET",),
+    "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read": ("POST",),
 }
 """Route templates (as counted in `HubSpotEmulator.requests`) and their methods, matched in
 order (literal segments before parameters)."""

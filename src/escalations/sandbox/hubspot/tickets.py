@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from escalations.sandbox.hubspot.check import Schema, check, fail, may, need
+from escalations.sandbox.hubspot.companies import Companies
+from escalations.sandbox.hubspot.contract_companies import ASSOCIATION
 from escalations.sandbox.hubspot.contract_crm import MAX_RESULTS, check_search
 from escalations.sandbox.hubspot.owners import Owners
 from escalations.sandbox.hubspot.properties import Properties
@@ -47,7 +49,7 @@ BATCH_CREATE = Schema(
             items=Schema(
                 "SimplePublicObjectBatchInputForCreate",
                 (
-                    need("associations", "array"),
+                    need("associations", "array", items=ASSOCIATION),
                     may("objectWriteTraceId", "string"),
                     need("properties", "object"),
                 ),
@@ -75,6 +77,8 @@ class Tickets:
         self.max_results = max_results
         """Results a search may page through (smaller in tests of the 10,000-result cap)."""
         self.index = SearchIndex(store, _test, _number)
+        self.companies = Companies(store, now)
+        """The portal's companies, to which new tickets may be associated."""
 
     def find(self, ticket_id: str) -> dict[str, Any] | None:
         doc = self.store.get("ticket", ticket_id)
@@ -85,7 +89,12 @@ class Tickets:
         return dict(doc["properties"]) if doc is not None else {}
 
     def create(self, body: Any) -> dict[str, Any]:
+        """A ticket, associated with the companies its `associations` name (checked first)."""
         values = self._input(body, creating=True)
+        shape = Schema("SimplePublicObjectInputForCreate", (may("associations", "array",
+                                                                items=ASSOCIATION),))  # fmt: skip
+        given = check({"associations": body.get("associations")}, shape).get("associations")
+        links = self.companies.check_links(given or [], "associations")
         ticket_id = str(self.store.next_id("ticket", 1000001))
         stamp = self.now()
         props: dict[str, str | None] = {"hs_pipeline": "0", "hs_pipeline_stage": "1"}
@@ -101,6 +110,7 @@ class Tickets:
             "archived": False,
         }
         self.store.put("ticket", ticket_id, doc)
+        self.companies.link(ticket_id, links)
         return _shape(doc, list(props))
 
     def batch_create(
@@ -112,12 +122,13 @@ class Tickets:
         if not 1 <= len(inputs) <= MAX_BATCH:
             raise fail(f"inputs must hold 1 to {MAX_BATCH} objects, got {len(inputs)}", "inputs",
                        "OUT_OF_RANGE", BATCH_CREATE.name)  # fmt: skip
-        for item in inputs:
+        for index, item in enumerate(inputs):
             self._input(item, creating=True)
+            self.companies.check_links(item["associations"], f"inputs[{index}].associations")
         started = self.now()
         results = []
         for item in inputs:
-            results.append(self.create({"properties": item["properties"]}))
+            results.append(self.create(item))
             created(results[-1]["id"], None)
         return {"status": "COMPLETE", "results": results, "startedAt": started,
                 "completedAt": self.now()}  # fmt: skip
