@@ -196,10 +196,11 @@ def pulls(framework: Framework, scratch: Path, tickets: int, others: int) -> Non
         seconds = time.perf_counter() - began
         least = -(-tickets // PAGE) + first.weeks
         print(f"   full pull: {first.stored:,} escalated stored (goal {tickets:,}), "
-              f"{first.requests} searches (goal near {least}: {PAGE} a page plus one a week), "
+              f"{first.searches} searches (goal near {least}: {PAGE} a page plus one a week) and "
+              f"{first.lookups} company lookups, "
               f"{first.weeks} weeks counted")  # fmt: skip
         print(f"   full pull: {seconds:.1f} s, of which {sleeps.seconds:.1f} s sleeping for "
-              f"{SEARCHES_PER_SECOND:.0f} searches/s (floor {first.requests / 4:.0f} s); "
+              f"{SEARCHES_PER_SECOND:.0f} searches/s (floor {first.searches / 4:.0f} s); "
               f"peak RSS of this process {own_peak_mib():.0f} MiB")  # fmt: skip
         end = datetime.now(UTC)
         since = end - timedelta(days=365)
@@ -223,7 +224,8 @@ def pulls(framework: Framework, scratch: Path, tickets: int, others: int) -> Non
         seconds = time.perf_counter() - began
         [(total,)] = con.execute("SELECT count(*) FROM escalations").fetchall()
         print(f"2. incremental pull after {MORE:,} more: {again.stored:,} stored (goal {MORE:,}),"
-              f" {again.requests} searches (goal near {-(-MORE // PAGE) + again.weeks}), "
+              f" {again.searches} searches (goal near {-(-MORE // PAGE) + again.weeks}) and "
+              f"{again.lookups} company lookups, "
               f"{again.weeks} weeks recounted, {seconds:.1f} s of which {sleeps.seconds:.1f} s "
               f"sleeping; history now {total:,} escalations")  # fmt: skip
         con.close()
