@@ -52,6 +52,8 @@ def abridge(text: str, start: int = 0, limit: int = ABRIDGED) -> str:
     head = "…" if start > 0 else ""
     piece = text[start : start + limit]
     tail = "…" if start + limit < len(text) else ""
+    if tail and " " in piece[-20:]:
+        piece = piece[: piece.rindex(" ")]  # end at a word
     return f"{head}{piece}{tail}"
 
 
@@ -64,7 +66,8 @@ def abridge_pair(before: str, after: str, limit: int = ABRIDGED) -> tuple[str, s
     same = 0
     while same < min(len(old), len(new)) and old[same] == new[same]:
         same += 1
-    start = max(0, same - limit // 3)
+    # A third of the window before the difference, or as much as fits when it is near the end.
+    start = max(0, min(same - limit // 3, max(len(old), len(new)) - limit))
     if start and " " in old[start:same]:
         start = old.index(" ", start) + 1  # begin at a word
     return abridge(old, start, limit), abridge(new, start, limit)

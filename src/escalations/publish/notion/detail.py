@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from escalations.publish.edits import Edit, abridge, compare
@@ -10,6 +11,8 @@ from escalations.publish.notion.blocks import Block, canonical, children
 from escalations.publish.notion.richtext import render
 from escalations.publish.notion.sync import align
 
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+"""A Markdown link in a block's text: only its text is shown, the URL is noise in a review."""
 HEADINGS = frozenset({"heading_1", "heading_2", "heading_3", "heading_4"})
 
 
@@ -51,6 +54,9 @@ def _text(block: Block) -> str:
     """The block as one line: its text and its children's, separated by " / "."""
     if block["type"] == "table_row":
         cells = (block.get("table_row") or {}).get("cells") or []
-        return "| " + " | ".join(render(cell) for cell in cells) + " |"
-    lines = [line.strip() for line in to_text([block]).splitlines()]
-    return " / ".join(line for line in lines if line) or "(empty)"
+        text = "| " + " | ".join(render(cell) for cell in cells) + " |"
+    else:
+        lines = [line.strip() for line in to_text([block]).splitlines()]
+        text = " / ".join(line for line in lines if line) or "(empty)"
+    # Bold marks and link targets are left out: a change of either alone reads as formatting.
+    return LINK.sub(r"\1", text).replace("**", "")
