@@ -310,6 +310,9 @@ def edited_playbook(framework: Framework) -> Framework:
 
 # -- plan --verify -----------------------------------------------------------------------------
 
+OVERVIEW = "This handbook describes how Acme Cloud Support escalates customer tickets: when…"
+"""The overview's first paragraph as the plan abridges it."""
+
 
 def test_a_block_deleted_through_the_api_is_found_by_verify_only(
     emulator: NotionEmulator,
@@ -329,6 +332,7 @@ def test_a_block_deleted_through_the_api_is_found_by_verify_only(
     detail = "its blocks differ from the framework: 1 missing, 0 extra, 0 changed"
     assert lines(plan(handbook, framework, verify=True)) == [
         f"~ notion page doc:overview: {row.title} ({detail})",
+        f"    + paragraph under “How we handle escalations”: {OVERVIEW}",
         "1 to update",
     ]
 
@@ -368,6 +372,7 @@ def test_a_block_deleted_by_hand_is_drift_and_verify_says_how_it_differs(
     differs = "its blocks differ from the framework: 1 missing, 0 extra, 0 changed"
     assert lines(plan(handbook, framework, verify=True)) == [
         f"! notion page doc:overview: {row.title} ({drift}; {differs})",
+        f"    + paragraph under “How we handle escalations”: {OVERVIEW}",
         "1 drifted",
     ]
 
@@ -385,6 +390,10 @@ def test_verify_counts_extra_and_changed_blocks(handbook: Handbook, framework: F
     detail = "its blocks differ from the framework: 0 missing, 2 extra, 1 changed"
     assert lines(plan(handbook, framework, verify=True)) == [
         f"~ notion page tiers: {row.title} ({detail})",
+        "    ~ paragraph: Changed by a script. -> "
+        "Response-time targets of each escalation tier, from the lowest up.",
+        "    - paragraph: Changed by a script.",
+        "    - paragraph: Changed by a script.",
         "1 to update",
     ]
     publish(handbook, framework, verify=True)

@@ -80,3 +80,14 @@ def print_publication_notes(planned: Publication, *, verbose: bool) -> None:
             f"note: --verify read the blocks of {pages} Notion pages ({notion.verify_reads} reads)",
             err=True,
         )
+    if notion is not None and notion.detail_reads[0]:
+        pages, reads = notion.detail_reads
+        which = (
+            "the Notion page that changes"
+            if pages == 1
+            else f"the {pages} Notion pages that change"
+        )
+        typer.echo(
+            f"note: the plan read the blocks of {which}, to say what changes ({reads} reads)",
+            err=True,
+        )

@@ -6,6 +6,8 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass
 
+from escalations.publish.edits import Edit, shown
+
 PENDING = ("create", "update", "delete")
 """Actions that change the remote; `drift` and `orphan` are reported, not carried out."""
 
@@ -20,6 +22,8 @@ class Change:
     key: str
     title: str
     detail: str = ""
+    edits: tuple[Edit, ...] = ()
+    """What changes inside the page or workflow, where the plan could tell."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +60,14 @@ def summary(plan: Plan) -> str:
 
 
 def render_text(plan: Plan) -> str:
-    lines = [
-        f"{SYMBOLS[c.action]} {c.target} {c.kind} {c.key}: {c.title}"
-        + (f" ({c.detail})" if c.detail else "")
-        for c in plan.changes
-    ]
+    lines = []
+    for c in plan.changes:
+        note = f" ({c.detail})" if c.detail else ""
+        lines.append(f"{SYMBOLS[c.action]} {c.target} {c.kind} {c.key}: {c.title}{note}")
+        listed, more = shown(c.edits)
+        lines += [f"    {edit}" for edit in listed]
+        if more:
+            lines.append(f"    … and {more} more (--format json lists them all)")
     lines.append(summary(plan))
     return "\n".join(lines)
 
@@ -75,7 +82,36 @@ def render_markdown(plan: Plan) -> str:
         f"{c.detail} |"
         for c in plan.changes
     ]
+    detailed = [c for c in plan.changes if c.edits]
+    if detailed:
+        lines += ["", "**What changes inside**", ""]
+    for c in detailed:
+        lines.append(f"- {c.action} {c.target} {c.kind} `{c.key}` ({c.title})")
+        listed, more = shown(c.edits)
+        lines += [f"  - {_markdown_edit(edit)}" for edit in listed]
+        if more:
+            lines.append(f"  - … and {more} more (`--format json` lists them all)")
     return "\n".join(lines)
+
+
+def _markdown_edit(edit: Edit) -> str:
+    # Words, not +/-: a list item that starts with "+ " or "- " would start a nested list.
+    if edit.action == "add":
+        return f"added {edit.what}: {_code(edit.after)}"
+    if edit.action == "remove":
+        return f"removed {edit.what}: {_code(edit.before)}"
+    return f"changed {edit.what}: {_code(edit.before)} → {_code(edit.after)}"
+
+
+def _code(text: str) -> str:
+    """A code span that shows the text as written (Markdown in a block's text included)."""
+    if not text:
+        return "(empty)"
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def render_json(plan: Plan) -> str:

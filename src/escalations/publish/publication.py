@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from escalations.model.framework import Framework
 from escalations.publish.hubspot.compile import Compiled, Settings, compile_framework, webhook
+from escalations.publish.hubspot.detail import words_of
 from escalations.publish.hubspot.portal import Portal, PortalState
 from escalations.publish.hubspot.target import apply_portal, option_problems, plan_portal
 from escalations.publish.notes import Note
@@ -33,6 +34,9 @@ class _Notion:
     changes: list[Change]
     verify_reads: int | None = None
     """The reads `--verify` took to compare every page's blocks (None without it)."""
+    detail_reads: tuple[int, int] = (0, 0)
+    """The pages whose blocks the plan read to say what changes in them, and the reads it took
+    (none with `--verify`, which read them all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +112,10 @@ def publication(
                                 webhook(target))  # fmt: skip
             compiled = compile_framework(framework, state.owners, settings)
             flags = {"allow_delete": allow_delete, "force": force, "enable": enable_workflows}
-            changes = option_problems(framework, state) + plan_portal(compiled, state, **flags)
+            words = words_of(framework, compiled, state, target.hubspot.prefix)
+            changes = option_problems(framework, state) + plan_portal(
+                compiled, state, **flags, words=words
+            )
             hubspot = _HubSpot(portal, state, compiled, changes)
         yield Publication(framework, target, notion, hubspot, enable_workflows)
 
@@ -117,9 +124,20 @@ def _plan_notion(
     session: NotionSession, framework: Framework, *, allow_delete: bool, force: bool, verify: bool
 ) -> _Notion:
     observed = session.handbook.observe()
-    before = session.transport.counts["read"]
-    trees = session.handbook.read_pages(observed) if verify else None
-    reads = session.transport.counts["read"] - before
-    changes = plan_changes(framework, observed, allow_delete=allow_delete, force=force,
-                           trees=trees)  # fmt: skip
-    return _Notion(session, observed, changes, reads if verify else None)
+    counts = session.transport.counts
+    before = counts["read"]
+    trees = session.handbook.read_pages(observed) if verify else {}
+    reads = counts["read"] - before
+    flags = {"allow_delete": allow_delete, "force": force}
+    changes = plan_changes(framework, observed, trees=trees if verify else None, **flags)
+    # A page whose Hash changed is read to say which of its blocks change: only those pages,
+    # so a plan costs reads in proportion to what it changes.
+    changed = [c.key for c in changes if c.kind == "page" and c.action in ("update", "drift")
+               and c.key not in trees and c.key in observed.rows]  # fmt: skip
+    if not changed:
+        return _Notion(session, observed, changes, reads if verify else None)
+    before = counts["read"]
+    trees = {key: session.handbook.read_tree(observed.rows[key].page_id) for key in changed}
+    detailed = plan_changes(framework, observed, trees=trees, **flags)
+    return _Notion(session, observed, detailed, reads if verify else None,
+                   (len(changed), counts["read"] - before))  # fmt: skip

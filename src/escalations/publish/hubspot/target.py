@@ -7,7 +7,9 @@ from typing import Any
 
 from escalations.errors import EscalationsError
 from escalations.model.framework import Framework
+from escalations.publish.edits import Edit, summarize
 from escalations.publish.hubspot.compile import Compiled
+from escalations.publish.hubspot.detail import Words, flow_edits, property_edits
 from escalations.publish.hubspot.marks import fingerprint, normal_flow, normal_property, unmark
 from escalations.publish.hubspot.portal import Portal, PortalState
 from escalations.publish.plan import Change
@@ -42,7 +44,10 @@ def plan_portal(
     allow_delete: bool,
     force: bool,
     enable: bool = False,
+    words: Words | None = None,
 ) -> list[Change]:
+    """The changes that make the portal match; with `words`, an update or a drift says what
+    changes inside the property or flow."""
     changes: list[Change] = [
         Change("hubspot", "error", "owner", problem.split(" ", 1)[0], problem)
         for problem in compiled.missing_owners
@@ -69,16 +74,11 @@ def plan_portal(
         if current is None:
             changes.append(Change("hubspot", "create", "property", name, prop["label"]))
         elif normal_property(current) != normal_property(prop):
-            changes.append(
-                _change(
-                    "property",
-                    name,
-                    prop["label"],
-                    current["description"],
-                    normal_property(current),
-                    force,
-                )
-            )
+            edits = property_edits(current, prop, words) if words else ()
+            description = current["description"]
+            observed = normal_property(current)
+            changes.append(_change("property", name, prop["label"], description, observed,
+                                   force, edits))  # fmt: skip
     for prop in compiled.catalog:
         name = prop["name"]
         existing = state.properties.get(name) or state.others.get(name)
@@ -97,16 +97,12 @@ def plan_portal(
         if current is None:
             changes.append(Change("hubspot", "create", "flow", trigger, flow["name"]))
         elif normal_flow(current) != normal_flow(flow) or (enable and not current.get("isEnabled")):
-            changes.append(
-                _change(
-                    "flow",
-                    trigger,
-                    flow["name"],
-                    current.get("description", ""),
-                    normal_flow(current),
-                    force,
-                )
-            )
+            edits = flow_edits(current, flow, words) if words else ()
+            if words and enable and not current.get("isEnabled"):
+                edits += (Edit("change", "workflow", "off", "on"),)
+            description = current.get("description", "")
+            changes.append(_change("flow", trigger, flow["name"], description,
+                                   normal_flow(current), force, edits))  # fmt: skip
     for trigger in sorted(set(state.flows) - set(compiled.flows)):
         changes.append(_gone("flow", trigger, allow_delete))
     for trigger, younger in sorted(state.duplicates.items()):
@@ -122,19 +118,19 @@ DUPLICATE = "duplicates of flow"
 
 
 def _change(
-    kind: str, key: str, title: str, description: str, observed: Any, force: bool
+    kind: str,
+    key: str,
+    title: str,
+    description: str,
+    observed: Any,
+    force: bool,
+    edits: tuple[Edit, ...] = (),
 ) -> Change:
     _, mark, _ = unmark(description)
     if mark is not None and mark != fingerprint(observed) and not force:
-        return Change(
-            "hubspot",
-            "drift",
-            kind,
-            key,
-            title,
-            "changed in HubSpot since the last deploy; apply --force to overwrite",
-        )
-    return Change("hubspot", "update", kind, key, title)
+        drift = "changed in HubSpot since the last deploy; apply --force to overwrite"
+        return Change("hubspot", "drift", kind, key, title, drift, edits)
+    return Change("hubspot", "update", kind, key, title, summarize(edits, "parts"), edits)
 
 
 def _gone(kind: str, key: str, allow_delete: bool) -> Change:

@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from escalations.model.framework import Framework
+from escalations.publish.edits import summarize
 from escalations.publish.notion.blocks import Block, digest
+from escalations.publish.notion.detail import block_edits
 from escalations.publish.notion.render import Page, render_pages
 from escalations.publish.notion.sync import align
 from escalations.publish.plan import Change
@@ -76,6 +78,10 @@ def compare_blocks(existing: Sequence[Block], desired: Sequence[Block]) -> Diffe
     return Difference(steps.count("insert"), steps.count("delete"), steps.count("update"))
 
 
+def _retitled(before: str, after: str) -> str:
+    return f"title “{before}” -> “{after}”" if before != after else ""
+
+
 def duplicate_detail(kept_id: str) -> str:
     return f"a duplicate of {kept_id} created by an overlapping publish; moved to trash"
 
@@ -98,9 +104,9 @@ def plan_changes(
     force: bool,
     trees: Mapping[str, Sequence[Block]] | None = None,
 ) -> list[Change]:
-    """The changes that make the handbook match the framework. With `trees` (every row's
-    blocks as read, by key: `plan --verify`), a page whose Hash matches but whose blocks do not
-    is an update too."""
+    """The changes that make the handbook match the framework. With `trees` (rows' blocks as
+    read, by key), a changed page says which blocks change; with every row's (`plan --verify`),
+    a page whose Hash matches but whose blocks do not is an update too."""
     changes: list[Change] = []
     if observed.data_source_id is None:
         changes.append(Change("notion", "create", "database", "handbook", "handbook database"))
@@ -117,15 +123,18 @@ def plan_changes(
             continue
         tree = trees.get(page.key) if trees is not None else None
         difference = compare_blocks(tree, page.blocks) if tree is not None else None
+        edits = block_edits(tree, page.blocks) if tree is not None and difference else ()
         if row.edited_by_other and not force:
             detail = f"{DRIFT}; {difference}" if difference else DRIFT
-            changes.append(Change("notion", "drift", "page", page.key, page.title, detail))
+            changes.append(Change("notion", "drift", "page", page.key, page.title, detail, edits))
         elif row.hash != desired.hash or row.title != page.title or row.edited_by_other:
-            detail = "edited in Notion; overwritten (--force)" if row.edited_by_other else ""
-            changes.append(Change("notion", "update", "page", page.key, page.title, detail))
+            notes = ["edited in Notion; overwritten (--force)" if row.edited_by_other else "",
+                     summarize(edits, "blocks"), _retitled(row.title, page.title)]  # fmt: skip
+            detail = "; ".join(note for note in notes if note)
+            changes.append(Change("notion", "update", "page", page.key, page.title, detail, edits))
         elif difference:
             changes.append(
-                Change("notion", "update", "page", page.key, page.title, str(difference))
+                Change("notion", "update", "page", page.key, page.title, str(difference), edits)
             )
     wanted = {d.page.key for d in pages}
     # Report pages are published from the escalation history, not the framework: never orphans.
