@@ -252,6 +252,27 @@ def test_another_path_changes_levels_owners_and_timing_at_once(
     }  # fmt: skip
 
 
+def test_new_business_hours_move_the_deadlines_that_count_them(
+    cli: Callable[..., Result], tickets: Path, repo: Path
+) -> None:
+    # Berlin opens at 09:30 on Tuesdays: 107 breaches at 11:30 UTC instead of 11:00; the
+    # team lead of 104-106 moves on at 08:30 instead of 08:00; billing operations (a business
+    # day: 9 hours, the usual day) at 07:30 on Wednesday instead of 16:00 on Tuesday.
+    calendars = repo / "calendars.yaml"
+    text = calendars.read_text(encoding="utf-8")
+    calendars.write_text(text.replace('tuesday: ["09:00-18:00"]', 'tuesday: ["09:30-18:00"]', 1))
+    found = comparison(cli, tickets, repo)
+    assert counts(found) == NOTHING | {"timing": 7} and found["changed"] == 7
+    timing = [(e["ticket"], e["level"], e["before"], e["after"]) for e in examples(found, "timing")]
+    assert timing == [
+        ("101", "billing-ops-lead", "2026-10-06T16:00+00:00", "2026-10-07T07:30+00:00"),
+        ("102", "billing-ops-lead", "2026-10-06T16:00+00:00", "2026-10-07T07:30+00:00"),
+        ("103", "billing-ops-lead", "2026-10-06T16:00+00:00", "2026-10-07T07:30+00:00"),
+        ("104", "team-lead", "2026-10-06T08:00+00:00", "2026-10-06T08:30+00:00"),
+        ("105", "team-lead", "2026-10-06T08:00+00:00", "2026-10-06T08:30+00:00"),
+    ]  # fmt: skip
+
+
 def reference(before: Framework, after: Framework, path: Path) -> dict[str, list[str]]:
     """The changed tickets of each kind, from the Python engine and `due`, ticket by ticket."""
     as_of = datetime.fromisoformat(AS_OF)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import zip_longest
@@ -10,7 +11,7 @@ import duckdb
 
 from escalations.criteria.calendars import MAX_DAYS, open_intervals_of_day
 from escalations.criteria.sql import Span, _calendar_spans, _values, literal, quote, wait_seconds
-from escalations.model.framework import Duration, Framework, Trigger
+from escalations.model.framework import Calendar, Duration, Framework
 
 EXAMPLES = 5
 """How many example tickets a comparison lists for each kind of change."""
@@ -59,10 +60,37 @@ class Comparison:
 
 
 @dataclass(frozen=True, slots=True)
-class _Wait:
-    trigger: str
-    position: int
-    duration: Duration
+class Route:
+    """Where a trigger's escalations go: its tier, the levels of its path after handoffs
+    with their owners, the waits before each moves on (up to the first level that never
+    does), and those waits as their clocks count them (equal signatures, equal deadlines)."""
+
+    tier: str
+    levels: tuple[str, ...]
+    owners: tuple[str, ...]
+    waits: tuple[Duration, ...]
+    signature: str
+
+
+def routes_of(framework: Framework) -> dict[str, Route]:
+    """The route of every trigger of the framework, by trigger id."""
+    calendars = {c.id: c for c in framework.calendars}
+    routes = {}
+    for trigger in framework.triggers:
+        levels = framework.escalation_levels(trigger.path)
+        waits: list[Duration] = []
+        for level in levels[:-1]:
+            if level.move_on is None:
+                break
+            waits.append(level.move_on.after)
+        routes[trigger.id] = Route(
+            trigger.tier,
+            tuple(level.id for level in levels),
+            tuple(level.owner for level in levels),
+            tuple(waits),
+            _signature(waits, calendars),
+        )
+    return routes
 
 
 def compare_outcomes(
@@ -74,14 +102,31 @@ def compare_outcomes(
     first_created: datetime,
     as_of: datetime,
 ) -> Comparison:
-    """Compare tables `outcomes` (current) and `baseline` (ticket_id, escalated_at, trigger)."""
-    depth = max(_depth(current), _depth(baseline))
+    """Compare tables `outcomes` (current) and `baseline` (ticket_id, escalated_at, trigger).
+
+    What a ticket's tier, levels, owners and waits are follows from its two triggers, so they
+    are compared once per pair of triggers; only the tickets with an equal escalation time
+    and different waits need their deadlines computed.
+    """
+    before, after = routes_of(baseline), routes_of(current)
+    depth = max((len(r.waits) for r in (*before.values(), *after.values())), default=0)
+    connection.execute(f"CREATE OR REPLACE TABLE compared AS {_impact_sql(before, after)}")
     start = min(first_created, as_of).date() - timedelta(days=1)
-    _route_table(connection, current, "outcomes", "after_routes", start, as_of, depth)
-    _route_table(connection, baseline, "baseline", "before_routes", start, as_of, depth)
-    connection.execute(f"CREATE OR REPLACE TABLE impact AS {_impact_sql(depth)}")
+    for framework, side, routes in ((current, "after", after), (baseline, "before", before)):
+        _deadline_table(connection, framework, routes, side, start, as_of, depth)
+    timing = " OR ".join(
+        ["d_0_before IS DISTINCT FROM d_0_after"]
+        + [f"d.d_{k}_before IS DISTINCT FROM d.d_{k}_after" for k in range(1, depth + 1)]
+    )
+    connection.execute(
+        "CREATE OR REPLACE TABLE impact AS SELECT c.*, "
+        f"(trigger_before IS NOT NULL AND trigger_after IS NOT NULL AND ({timing})) "
+        "AS timing_changed FROM compared c LEFT JOIN deadlines d ON d.ticket_id = c.ticket_id"
+    )
     counts = connection.execute(
-        "SELECT count(*), count(*) FILTER (WHERE trigger_before IS NULL), "
+        "SELECT count(*) FILTER (WHERE trigger_changed OR tier_changed OR level_changed "
+        "OR owner_changed OR timing_changed), "
+        "count(*) FILTER (WHERE trigger_before IS NULL), "
         "count(*) FILTER (WHERE trigger_after IS NULL), "
         + ", ".join(f"count(*) FILTER (WHERE {kind}_changed)" for kind in KINDS)
         + " FROM impact"
@@ -89,82 +134,101 @@ def compare_outcomes(
     assert counts is not None
     changed, newly, no_longer, *per_kind = (int(n) for n in counts)
     kinds = tuple(
-        KindCount(kind, count, _examples(connection, kind, depth) if count else ())
+        KindCount(kind, count, _examples(connection, kind, depth, before, after) if count else ())
         for kind, count in zip(KINDS, per_kind, strict=True)
     )
     other = per_kind[0] - newly - no_longer
     return Comparison(revision, changed, newly, no_longer, other, kinds)
 
 
-def _route(framework: Framework, trigger: Trigger) -> tuple[list[str], list[str], list[Duration]]:
-    """A trigger's levels after handoffs, their owners, and the waits before each moves on
-    (up to the first level that never moves on)."""
-    levels = framework.escalation_levels(trigger.path)
-    waits: list[Duration] = []
-    for level in levels[:-1]:
-        if level.move_on is None:
-            break
-        waits.append(level.move_on.after)
-    return [level.id for level in levels], [level.owner for level in levels], waits
+def _signature(waits: list[Duration], calendars: dict[str, Calendar]) -> str:
+    parts = []
+    for duration in waits:
+        seconds = wait_seconds(duration, calendars)
+        if duration.clock == "calendar":
+            parts.append(f"calendar {seconds!r}")
+            continue
+        calendar = calendars[duration.calendar]
+        definition = (calendar.timezone, calendar.hours, [h.date for h in calendar.holidays])
+        digest = hashlib.sha256(repr(definition).encode()).hexdigest()[:16]
+        parts.append(f"business {calendar.id} {digest} {seconds!r}")
+    return SEPARATOR.join(parts)
 
 
-def _depth(framework: Framework) -> int:
-    return max((len(_route(framework, t)[2]) for t in framework.triggers), default=0)
+def _impact_sql(before: dict[str, Route], after: dict[str, Route]) -> str:
+    """The tickets that change trigger or escalation time, or whose pair of triggers changes
+    tier, levels, owners or waits; `rescheduled` marks those whose deadlines need computing."""
+    pairs = []
+    for old, was in before.items():
+        for new, now in after.items():
+            flags = (was.tier != now.tier, was.levels != now.levels, was.owners != now.owners,
+                     was.signature != now.signature)  # fmt: skip
+            if any(flags):
+                pairs.append(
+                    f"({literal(old)}, {literal(new)}, " + ", ".join(map(literal, flags)) + ")"
+                )
+    empty = "CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), FALSE, FALSE, FALSE, FALSE"
+    return (
+        f"WITH pairs(before, after, tier, level, owner, waits) AS ({_rows(pairs, empty)}) "
+        "SELECT o.ticket_id, b.trigger AS trigger_before, o.trigger AS trigger_after, "
+        "b.escalated_at AS d_0_before, o.escalated_at AS d_0_after, "
+        "o.trigger IS DISTINCT FROM b.trigger AS trigger_changed, "
+        "coalesce(p.tier, FALSE) AS tier_changed, coalesce(p.level, FALSE) AS level_changed, "
+        "coalesce(p.owner, FALSE) AS owner_changed, "
+        "coalesce(p.waits AND o.escalated_at = b.escalated_at, FALSE) AS rescheduled "
+        "FROM outcomes o JOIN baseline b ON b.ticket_id = o.ticket_id "
+        "LEFT JOIN pairs p ON p.before = b.trigger AND p.after = o.trigger "
+        "WHERE o.trigger IS DISTINCT FROM b.trigger "
+        "OR o.escalated_at IS DISTINCT FROM b.escalated_at OR p.before IS NOT NULL"
+    )
 
 
-def _route_table(
+def _rows(rows: list[str], empty: str) -> str:
+    """VALUES of `rows`, or a query of no rows typed by `empty` (VALUES needs a row)."""
+    return "VALUES " + ", ".join(rows) if rows else f"SELECT {empty} WHERE FALSE"
+
+
+def _deadline_table(
     connection: duckdb.DuckDBPyConnection,
     framework: Framework,
-    source: str,
-    name: str,
+    routes: dict[str, Route],
+    side: str,
     start: date,
     as_of: datetime,
     depth: int,
 ) -> None:
-    """Create table `name`: each escalated ticket of `source` with its tier, levels, owners
-    and deadlines d_1..d_depth (when each level moves on if nobody acts; d_0 is the
-    escalation time), computed as `criteria.calendars.due` does, one level after another."""
-    routes: list[str] = []
-    waits: list[_Wait] = []
-    for trigger in framework.triggers:
-        levels, owners, durations = _route(framework, trigger)
-        routes.append(
-            f"({literal(trigger.id)}, {literal(trigger.tier)}, "
-            f"{literal(SEPARATOR.join(levels))}, {literal(SEPARATOR.join(owners))})"
-        )
-        waits.extend(_Wait(trigger.id, i + 1, d) for i, d in enumerate(durations))
-    spans = f"{name}_spans"
+    """Create (before) or extend (after) table `deadlines`: for each rescheduled ticket,
+    d_1_{side}..d_depth_{side}, when each level of its route moves on if nobody acts,
+    computed as `criteria.calendars.due` does, one level after another."""
+    calendars = {c.id: c for c in framework.calendars}
+    waits = [(trigger, i + 1, wait) for trigger, route in routes.items()
+             for i, wait in enumerate(route.waits)]  # fmt: skip
+    spans = f"{side}_spans"
     connection.execute(
         f"CREATE OR REPLACE TABLE {spans}(calendar, span_start, next_start, cum, cum_end) AS "
-        + _values(_level_spans(framework, waits, start, as_of))
+        + _values(_level_spans(calendars, [w for _, _, w in waits], start, as_of))
     )
-    calendars = {c.id: c for c in framework.calendars}
     rows = [
-        f"({literal(w.trigger)}, {w.position}, {literal(w.duration.clock)}, "
-        f"{literal(w.duration.calendar)}, {wait_seconds(w.duration, calendars)!r})"
-        for w in waits
+        f"({literal(trigger)}, {position}, {literal(wait.clock)}, {literal(wait.calendar)}, "
+        f"{wait_seconds(wait, calendars)!r})"
+        for trigger, position, wait in waits
     ]
-    wait_values = (
-        "VALUES " + ", ".join(rows)
-        if rows
-        else "SELECT CAST(NULL AS VARCHAR), 0, CAST(NULL AS VARCHAR), "
-        "CAST(NULL AS VARCHAR), 0.0 WHERE FALSE"
-    )
-    route_values = (
-        "VALUES " + ", ".join(routes)
-        if routes
-        else "SELECT CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), "
-        "CAST(NULL AS VARCHAR) WHERE FALSE"
-    )
+    empty = "CAST(NULL AS VARCHAR), 0, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), 0.0"
     ctes = [
-        f"routes(trigger, tier, levels, owners) AS ({route_values})",
-        f"waits(trigger, position, clock, calendar, seconds) AS ({wait_values})",
-        "step_0 AS (SELECT o.ticket_id, o.trigger, o.escalated_at AS d_0, r.tier, r.levels, "
-        f"r.owners FROM {source} o JOIN routes r ON r.trigger = o.trigger)",
+        f"waits(trigger, position, clock, calendar, seconds) AS ({_rows(rows, empty)})",
+        f"step_0 AS (SELECT ticket_id, trigger_{side} AS trigger, d_0_{side} AS d_0 "
+        "FROM compared WHERE rescheduled)",
     ]
     ctes.extend(f"step_{k} AS ({_deadline_step(k, spans)})" for k in range(1, depth + 1))
-    connection.execute(f"CREATE OR REPLACE TABLE {name} AS WITH {', '.join(ctes)} "
-                       f"SELECT * FROM step_{depth}")  # fmt: skip
+    columns = "".join(f", d_{k} AS d_{k}_{side}" for k in range(1, depth + 1))
+    query = f"WITH {', '.join(ctes)} SELECT ticket_id{columns} FROM step_{depth}"
+    if side == "after":
+        connection.execute(f"CREATE OR REPLACE TABLE after_deadlines AS {query}")
+        return
+    connection.execute(
+        f"CREATE OR REPLACE TABLE deadlines AS SELECT * FROM after_deadlines "
+        f"JOIN ({query}) AS before_deadlines USING (ticket_id)"
+    )
 
 
 def _deadline_step(k: int, spans: str) -> str:
@@ -186,16 +250,14 @@ def _deadline_step(k: int, spans: str) -> str:
 
 
 def _level_spans(
-    framework: Framework, waits: list[_Wait], start: date, as_of: datetime
+    calendars: dict[str, Calendar], waits: list[Duration], start: date, as_of: datetime
 ) -> list[Span]:
     """Open intervals of each calendar a business wait uses, from `start` until the open
     time of every wait on it has passed after `as_of` (a deadline may lie beyond it)."""
-    calendars = {c.id: c for c in framework.calendars}
     needed: dict[str, float] = {}
     for wait in waits:
-        if wait.duration.clock == "business":
-            seconds = wait_seconds(wait.duration, calendars)
-            needed[wait.duration.calendar] = needed.get(wait.duration.calendar, 0.0) + seconds
+        if wait.clock == "business":
+            needed[wait.calendar] = needed.get(wait.calendar, 0.0) + wait_seconds(wait, calendars)
     rows: list[Span] = []
     for calendar_id in sorted(needed):
         calendar = calendars[calendar_id]
@@ -209,67 +271,43 @@ def _level_spans(
     return rows
 
 
-def _impact_sql(depth: int) -> str:
-    deadlines = [f"d_{k}" for k in range(depth + 1)]
-    timing = " OR ".join(f"a.{d} IS DISTINCT FROM r.{d}" for d in deadlines)
-    both = "o.trigger IS NOT NULL AND b.trigger IS NOT NULL"
-    sides = ", ".join(
-        f"r.{column} AS {column}_before, a.{column} AS {column}_after"
-        for column in ("tier", "levels", "owners", *deadlines)
-    )
-    return (
-        "SELECT * FROM (SELECT o.ticket_id, b.trigger AS trigger_before, "
-        f"o.trigger AS trigger_after, {sides}, "
-        "o.trigger IS DISTINCT FROM b.trigger AS trigger_changed, "
-        f"({both} AND a.tier IS DISTINCT FROM r.tier) AS tier_changed, "
-        f"({both} AND a.levels IS DISTINCT FROM r.levels) AS level_changed, "
-        f"({both} AND a.owners IS DISTINCT FROM r.owners) AS owner_changed, "
-        f"({both} AND ({timing})) AS timing_changed "
-        "FROM outcomes o JOIN baseline b ON b.ticket_id = o.ticket_id "
-        "LEFT JOIN after_routes a ON a.ticket_id = o.ticket_id "
-        "LEFT JOIN before_routes r ON r.ticket_id = o.ticket_id) AS compared "
-        "WHERE " + " OR ".join(f"{kind}_changed" for kind in KINDS)
-    )
-
-
-def _examples(connection: duckdb.DuckDBPyConnection, kind: str, depth: int) -> tuple[Example, ...]:
-    columns = {
-        "trigger": ["trigger"],
-        "tier": ["tier"],
-        "level": ["levels"],
-        "owner": ["levels", "owners"],
-        "timing": ["levels", *(f"d_{k}" for k in range(depth + 1))],
-    }[kind]
-    selected = ", ".join(f"{c}_before, {c}_after" for c in columns)
+def _examples(
+    connection: duckdb.DuckDBPyConnection,
+    kind: str,
+    depth: int,
+    before: dict[str, Route],
+    after: dict[str, Route],
+) -> tuple[Example, ...]:
+    times = "".join(f", d.d_{k}_before, d.d_{k}_after" for k in range(1, depth + 1))
     rows = connection.execute(
-        f"SELECT ticket_id, {selected} FROM impact WHERE {kind}_changed "
-        f"ORDER BY ticket_id LIMIT {EXAMPLES}"
+        f"SELECT i.ticket_id, trigger_before, trigger_after, d_0_before, d_0_after{times} "
+        f"FROM impact i LEFT JOIN deadlines d ON d.ticket_id = i.ticket_id "
+        f"WHERE {kind}_changed ORDER BY i.ticket_id LIMIT {EXAMPLES}"
     ).fetchall()
-    return tuple(_example(kind, str(row[0]), row[1:]) for row in rows)
+    examples = []
+    for ticket, old, new, *moments in rows:
+        if kind == "trigger":
+            examples.append(Example(str(ticket), old, new))
+            continue
+        was, now = before[old], after[new]
+        examples.append(_example(kind, str(ticket), was, now, moments))
+    return tuple(examples)
 
 
-def _example(kind: str, ticket: str, values: tuple[object, ...]) -> Example:
-    if kind in ("trigger", "tier", "level"):
-        before, after = values
-        return Example(ticket, _text(before), _text(after))
-    levels = _first([str(values[0]).split(SEPARATOR), str(values[1]).split(SEPARATOR)])
+def _example(kind: str, ticket: str, was: Route, now: Route, moments: list[object]) -> Example:
+    if kind == "tier":
+        return Example(ticket, was.tier, now.tier)
+    if kind == "level":
+        return Example(ticket, SEPARATOR.join(was.levels), SEPARATOR.join(now.levels))
+    levels = now.levels if len(now.levels) >= len(was.levels) else was.levels
     if kind == "owner":
-        owners = zip_longest(str(values[2]).split(SEPARATOR), str(values[3]).split(SEPARATOR))
-        differing = [(n, b, a) for n, (b, a) in zip(levels, owners, strict=False) if b != a]
-        level, before, after = differing[0] if differing else (None, None, None)
-        return Example(ticket, before, after, level)
-    pairs = list(zip(values[2::2], values[3::2], strict=True))
-    for position, (before, after) in enumerate(pairs):
-        if before != after:
-            level = levels[position - 1] if 0 < position <= len(levels) else None
-            return Example(ticket, _text(before), _text(after), level)
-    return Example(ticket, None, None)
-
-
-def _first(routes: list[list[str]]) -> list[str]:
-    """The level names of the longer route (the after side on a tie)."""
-    before, after = routes
-    return before if len(before) > len(after) else after
+        owners = zip(levels, zip_longest(was.owners, now.owners), strict=False)
+        level, (old, new) = next((n, pair) for n, pair in owners if pair[0] != pair[1])
+        return Example(ticket, old, new, level)
+    pairs = list(zip(moments[0::2], moments[1::2], strict=True))
+    position = next(i for i, (old, new) in enumerate(pairs) if old != new)
+    where = levels[position - 1] if position else None
+    return Example(ticket, _text(pairs[position][0]), _text(pairs[position][1]), where)
 
 
 def _text(value: object) -> str | None:
