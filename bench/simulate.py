@@ -9,7 +9,10 @@ Writes `--count` synthetic tickets for the example framework (not timed), then t
    explanations) on the same typed tickets, streamed from DuckDB (the reading is not
    counted, only the evaluation);
 checks that both escalate the same tickets by the same triggers, and prints both times, their
-ratio and the peak memory (max RSS) after each phase.
+ratio and the peak memory (max RSS) after each phase; then
+3. the SQL path with a comparison (`simulate --compare`), the baseline being the framework
+   with another owner of billing's first level and 30 minutes (not an hour) for standard's first,
+   which changes the owner of every billing escalation and the deadlines of every standard one.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ import resource
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from escalations.criteria.evaluate import Engine
+from escalations.model.framework import Framework
 from escalations.model.validate import validate_framework
 from escalations.tickets.exports import connect, iter_tickets, load_tickets
 from escalations.tickets.simulate import simulate
@@ -34,6 +39,21 @@ AS_OF = datetime(2026, 11, 2, tzinfo=UTC)
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def changed(framework: Framework) -> Framework:
+    """The framework with billing's first level owned by someone else and standard's first
+    level moving on after 30 business minutes instead of an hour."""
+    paths = []
+    for path in framework.paths:
+        first, *rest = path.levels
+        if path.id == "billing":
+            first = replace(first, owner="person:tom-walsh")
+        if path.id == "standard" and first.move_on is not None:
+            wait = replace(first.move_on.after, text="PT30M", value=timedelta(minutes=30))
+            first = replace(first, move_on=replace(first.move_on, after=wait))
+        paths.append(replace(path, levels=(first, *rest)))
+    return replace(framework, paths=tuple(paths))
 
 
 def main() -> None:
@@ -71,6 +91,17 @@ def main() -> None:
         python_seconds = time.perf_counter() - started
         print(f"pure-Python engine, evaluation only: {python_seconds:.2f} s, "
               f"{sum(counts.values()):,} escalated; peak memory {peak_mib():.0f} MiB")  # fmt: skip
+
+        started = time.perf_counter()
+        compared = simulate(
+            framework, export, as_of=AS_OF, baseline=("changed", changed(framework))
+        )
+        compare_seconds = time.perf_counter() - started
+        assert compared.comparison is not None
+        kinds = ", ".join(f"{k.kind} {k.tickets:,}" for k in compared.comparison.kinds)
+        print(f"SQL path with --compare, end to end: {compare_seconds:.2f} s, "
+              f"{compared.comparison.changed:,} tickets change ({kinds}); "
+              f"peak memory {peak_mib():.0f} MiB")  # fmt: skip
 
     agree = counts == Counter({t.trigger: t.escalated for t in result.triggers if t.escalated})
     print(f"same escalations per trigger: {'yes' if agree else 'NO'}")

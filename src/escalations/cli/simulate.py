@@ -29,7 +29,9 @@ def simulate(
     ] = None,
     compare: Annotated[
         str | None,
-        typer.Option(help="Also evaluate the framework as it was at this git revision."),
+        typer.Option(
+            help="Also evaluate the framework as it was at this git revision; report what changes."
+        ),
     ] = None,
     output: ReportFormatOption = ReportFormat.text,
     sql: Annotated[
@@ -41,6 +43,9 @@ def simulate(
     Example (after `escalations sample-tickets tickets.csv`):
 
         escalations simulate tickets.csv --at 2026-11-02T09:00:00Z
+
+    With --compare REV, also the tickets whose trigger, tier, levels, owner or timing (the
+    escalation time or a level's deadline) change: a count of each and up to 5 examples.
     """
     model = load(framework)
     as_of = instant(at) if at else datetime.now(UTC)

@@ -13,9 +13,12 @@ import duckdb
 from escalations.criteria.sql import Compiler
 from escalations.model.framework import Framework
 from escalations.tickets.exports import TicketTable, connect, load_tickets
-
-EXAMPLES = 50
-"""How many changed tickets a comparison lists."""
+from escalations.tickets.impact import (
+    Comparison,
+    compare_outcomes,
+    comparison_markdown,
+    comparison_text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,23 +29,6 @@ class TriggerCount:
     owner: str
     escalated: int
     rate: float
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    ticket: str
-    before: str | None
-    after: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    revision: str
-    changed: int
-    newly_escalated: int
-    no_longer_escalated: int
-    other_trigger: int
-    examples: tuple[Change, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +79,14 @@ def simulate(
     comparison = None
     if baseline is not None:
         evaluate_table(connection, baseline[1], table, as_of, "baseline")
-        comparison = _compare(connection, baseline[0])
+        comparison = compare_outcomes(
+            connection,
+            revision=baseline[0],
+            current=framework,
+            baseline=baseline[1],
+            first_created=table.first_created,
+            as_of=as_of,
+        )
     return _summarize(connection, framework, table, as_of, comparison)
 
 
@@ -140,29 +133,6 @@ def _summarize(
     )
 
 
-def _compare(connection: duckdb.DuckDBPyConnection, revision: str) -> Comparison:
-    connection.execute(
-        "CREATE OR REPLACE TABLE changes AS SELECT o.ticket_id, b.trigger AS before, "
-        "o.trigger AS after FROM outcomes o JOIN baseline b USING (ticket_id) "
-        "WHERE o.trigger IS DISTINCT FROM b.trigger"
-    )
-    changed, newly, no_longer = connection.execute(
-        "SELECT count(*), count(*) FILTER (WHERE before IS NULL), "
-        "count(*) FILTER (WHERE after IS NULL) FROM changes"
-    ).fetchone() or (0, 0, 0)
-    examples = connection.execute(
-        f"SELECT ticket_id, before, after FROM changes ORDER BY ticket_id LIMIT {EXAMPLES}"
-    ).fetchall()
-    return Comparison(
-        revision,
-        int(changed),
-        int(newly),
-        int(no_longer),
-        int(changed - newly - no_longer),
-        tuple(Change(*row) for row in examples),
-    )
-
-
 # -- rendering -----------------------------------------------------------------------------
 
 
@@ -188,27 +158,10 @@ def render_text(result: Simulation) -> str:
     lines.append("by owner: " + ", ".join(f"{o} {n:,}" for o, n in result.by_owner))
     lines.append("weekly volume (week starting Monday):")
     lines.extend(f"  {week.isoformat()}  {n:>8,}" for week, n in result.weekly)
-    lines.extend(_comparison_text(result.comparison))
+    if result.comparison is not None:
+        lines.extend(["", *comparison_text(result.comparison)])
     lines.extend(_notes(result))
     return "\n".join(lines)
-
-
-def _comparison_text(comparison: Comparison | None) -> list[str]:
-    if comparison is None:
-        return []
-    lines = [
-        "",
-        f"compared with {comparison.revision}: {comparison.changed:,} tickets change outcome "
-        f"({comparison.newly_escalated:,} newly escalated, {comparison.no_longer_escalated:,} no "
-        f"longer escalated, {comparison.other_trigger:,} by another trigger)",
-    ]
-    lines.extend(
-        f"  {c.ticket}: {c.before or 'not escalated'} -> {c.after or 'not escalated'}"
-        for c in comparison.examples
-    )
-    if comparison.changed > len(comparison.examples):
-        lines.append(f"  ... and {comparison.changed - len(comparison.examples):,} more")
-    return lines
 
 
 def _notes(result: Simulation) -> list[str]:
@@ -241,24 +194,8 @@ def render_markdown(result: Simulation) -> str:
         f"{_percent(r.escalated, result.tickets)} |"
         for r in result.triggers
     )
-    comparison = result.comparison
-    if comparison is not None:
-        lines += [
-            "",
-            f"Compared with `{comparison.revision}`: **{comparison.changed:,} tickets change "
-            f"outcome** ({comparison.newly_escalated:,} newly escalated, "
-            f"{comparison.no_longer_escalated:,} no longer escalated, "
-            f"{comparison.other_trigger:,} by another trigger).",
-        ]
-        if comparison.examples:
-            lines += ["", "| ticket | before | after |", "|---|---|---|"]
-            lines.extend(
-                f"| {c.ticket} | {c.before or 'not escalated'} | {c.after or 'not escalated'} |"
-                for c in comparison.examples
-            )
-            more = comparison.changed - len(comparison.examples)
-            if more > 0:
-                lines.append(f"\n... and {more:,} more.")
+    if result.comparison is not None:
+        lines.extend(["", *comparison_markdown(result.comparison)])
     lines.extend(f"\n_{note}_" for note in _notes(result))
     return "\n".join(lines)
 
