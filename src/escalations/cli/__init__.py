@@ -4,62 +4,65 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Annotated
+from importlib import import_module
+from typing import Annotated, Any
 
-import httpx
 import typer
-from notion_client import APIResponseError
-from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from escalations import __version__
 from escalations.errors import EscalationsError
 
-from . import (
-    codeowners,
-    demo,
-    diff,
-    explain,
-    init,
-    notify,
-    publish,
-    render,
-    report,
-    review,
-    sample_tickets,
-    sandbox,
-    simulate,
-    test,
-    validate,
-    version,
-)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("validate", "validate"),
+    "test": ("test", "test_cases"),
+    "explain": ("explain", "explain"),
+    "simulate": ("simulate", "simulate"),
+    "sample-tickets": ("sample_tickets", "sample_tickets"),
+    "plan": ("publish", "plan"),
+    "apply": ("publish", "apply"),
+    "diff": ("diff", "diff"),
+    "render": ("render", "render"),
+    "report": ("report", "report"),
+    "version": ("version", "version"),
+    "demo": ("demo", "demo"),
+    "codeowners": ("codeowners", "codeowners"),
+    "init": ("init", "init"),
+}
+"""Command name -> (module of escalations.cli, function)."""
+GROUPS = ("notify", "review", "sandbox")
+"""Command groups: each module's typer app, named as the module."""
 
-app = typer.Typer(
-    name="escalations",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    # typer 0.29's rich help panel prints a type for every option, `<bool>` after each flag
-    # and after --help too; the plain help prints none for flags.
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-app.command()(validate.validate)
-app.command("test")(test.test_cases)
-app.command()(explain.explain)
-app.command()(simulate.simulate)
-app.command("sample-tickets")(sample_tickets.sample_tickets)
-app.command()(publish.plan)
-app.command()(publish.apply)
-app.command()(diff.diff)
-app.command()(render.render)
-app.command()(report.report)
-app.command()(version.version)
-app.command()(demo.demo)
-app.command()(codeowners.codeowners)
-app.command()(init.init)
-app.add_typer(notify.app)
-app.add_typer(review.app)
-app.add_typer(sandbox.app)
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The typer app with every command, or with the one named `only`: a command imports
+    what it uses, and importing all of them (HubSpot's, Notion's and Slack's clients,
+    DuckDB, matplotlib) would cost every command's start more than `validate` itself takes."""
+    built = typer.Typer(
+        name="escalations",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        # typer 0.29's rich help panel prints a type for every option, `<bool>` after each flag
+        # and after --help too; the plain help prints none for flags.
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for name, (module, function) in COMMANDS.items():
+        if only in (None, name):
+            command = getattr(import_module(f"escalations.cli.{module}"), function)
+            built.command(name)(command)
+    for group in GROUPS:
+        if only in (None, group):
+            built.add_typer(import_module(f"escalations.cli.{group}").app)
+    built.callback()(_options)
+    return built
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`escalations.cli.app`: the whole app, for tests and tools that list the commands."""
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 def _print_version(value: bool) -> None:
@@ -68,7 +71,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _options(
     show_version: Annotated[
         bool,
@@ -88,11 +90,10 @@ def _options(
     """
 
 
-def _host(exc: httpx.HTTPError) -> str:
-    try:
-        return str(exc.request.url.host)
-    except RuntimeError:  # an error raised before any request was made
-        return "the remote"
+def _requested(arguments: list[str]) -> str | None:
+    """The command the arguments name, when it is one: only it is loaded."""
+    first = next((a for a in arguments if not a.startswith("-")), None)
+    return first if first in COMMANDS or first in GROUPS else None
 
 
 def main() -> None:
@@ -100,31 +101,54 @@ def main() -> None:
     (with its traceback), 130 on Ctrl-C."""
     try:
         # Usage errors (2), typer.Exit codes and Ctrl-C in a command (130) are typer's exits.
-        app(prog_name="escalations")
+        build_app(_requested(sys.argv[1:]))(prog_name="escalations")
     except EscalationsError as exc:
         _fail(f"error: {exc}")
-    except APIResponseError as exc:
-        _fail(f"error: Notion answered {exc.status} {exc.code}: {exc}")
-    except HTTPResponseError as exc:  # not Notion's JSON: a gateway's page, for example
-        kind = exc.headers.get("content-type", "no content type").split(";")[0]
-        _fail(
-            f"error: Notion answered {exc.status} with a {kind} body instead of its JSON "
-            "(a gateway or outage); try again later (apply is safe to run again)."
-        )
-    except RequestTimeoutError:
-        _fail("error: Notion did not answer in time; try again later.")
-    except httpx.HTTPError as exc:
-        _fail(f"error: cannot reach {_host(exc)}: {exc}; check the network.")
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception:
+    except Exception as exc:
+        line = _remote_failure(exc)
+        if line is not None:
+            _fail(line)
         traceback.print_exc()
         typer.echo(
             "internal error: this is a bug in escalations; please report it with the output above.",
             err=True,
         )
         sys.exit(3)
+
+
+def _remote_failure(exc: Exception) -> str | None:
+    """The one line for Notion's and the network's errors; their libraries are looked up only
+    when loaded (a command that never imported them cannot have raised their errors)."""
+    if "notion_client" in sys.modules:
+        from notion_client import APIResponseError
+        from notion_client.errors import HTTPResponseError, RequestTimeoutError
+
+        if isinstance(exc, APIResponseError):
+            return f"error: Notion answered {exc.status} {exc.code}: {exc}"
+        if isinstance(exc, HTTPResponseError):  # not Notion's JSON: a gateway's page, say
+            kind = exc.headers.get("content-type", "no content type").split(";")[0]
+            return (
+                f"error: Notion answered {exc.status} with a {kind} body instead of its JSON "
+                "(a gateway or outage); try again later (apply is safe to run again)."
+            )
+        if isinstance(exc, RequestTimeoutError):
+            return "error: Notion did not answer in time; try again later."
+    if "httpx" in sys.modules:
+        import httpx
+
+        if isinstance(exc, httpx.HTTPError):
+            return f"error: cannot reach {_host(exc)}: {exc}; check the network."
+    return None
+
+
+def _host(exc: Any) -> str:
+    try:
+        return str(exc.request.url.host)
+    except RuntimeError:  # an error raised before any request was made
+        return "the remote"
 
 
 def _fail(line: str) -> None:

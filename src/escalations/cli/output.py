@@ -1,4 +1,4 @@
-"""Printing helpers: the framework or its problems, plans, and notes."""
+"""Printing helpers: the framework or its problems, and notes."""
 
 from __future__ import annotations
 
@@ -13,12 +13,7 @@ from escalations.model.durations import parse_datetime
 from escalations.model.framework import Framework
 from escalations.model.problems import Severity, render_text
 from escalations.model.validate import validate_framework
-from escalations.publish import plan as plans
 from escalations.publish.notes import Note
-from escalations.publish.plan import Plan
-from escalations.publish.publication import Publication
-
-from .options import ReportFormat
 
 
 def load(directory: Path, label: str = "the framework") -> Framework:
@@ -40,15 +35,6 @@ def instant(text: str) -> datetime:
         raise EscalationsError(f"--at: {exc}") from exc
 
 
-def render_plan(result: Plan, output: ReportFormat) -> str:
-    render = {
-        ReportFormat.text: plans.render_text,
-        ReportFormat.markdown: plans.render_markdown,
-        ReportFormat.json: plans.render_json,
-    }
-    return render[output](result)
-
-
 def note_lines(notes: Sequence[Note], *, verbose: bool) -> list[str]:
     """One line per note; with `verbose`, its items below it, else a hint that they exist."""
     lines = []
@@ -66,28 +52,3 @@ def note_lines(notes: Sequence[Note], *, verbose: bool) -> list[str]:
 def print_notes(notes: Sequence[Note], *, verbose: bool, err: bool = True) -> None:
     for line in note_lines(notes, verbose=verbose):
         typer.echo(line, err=err)
-
-
-def print_publication_notes(planned: Publication, *, verbose: bool) -> None:
-    """The notes that matter: with changes to HubSpot pending, or all of them with `verbose`."""
-    hubspot_pending = any(c.target == "hubspot" for c in planned.plan.pending)
-    if verbose or hubspot_pending:
-        print_notes(planned.notes, verbose=verbose)
-    notion = planned.notion
-    if notion is not None and notion.verify_reads is not None:
-        pages = len(notion.observed.rows)
-        typer.echo(
-            f"note: --verify read the blocks of {pages} Notion pages ({notion.verify_reads} reads)",
-            err=True,
-        )
-    if notion is not None and notion.detail_reads[0]:
-        pages, reads = notion.detail_reads
-        which = (
-            "the Notion page that changes"
-            if pages == 1
-            else f"the {pages} Notion pages that change"
-        )
-        typer.echo(
-            f"note: the plan read the blocks of {which}, to say what changes ({reads} reads)",
-            err=True,
-        )

@@ -10,7 +10,9 @@ import typer
 
 from escalations.errors import EscalationsError
 from escalations.notify.changelog import tell_channel
-from escalations.publish.publication import publication
+from escalations.publish import plan as plans
+from escalations.publish.plan import Plan
+from escalations.publish.publication import Publication, publication
 from escalations.publish.targets import choose, load_targets
 
 from .options import (
@@ -26,7 +28,7 @@ from .options import (
     VerboseOption,
     VerifyOption,
 )
-from .output import load, print_publication_notes, render_plan
+from .output import load, print_notes
 
 
 def plan(
@@ -115,3 +117,37 @@ def _confirm(target: str) -> None:
         )
     if not typer.confirm(f"Apply these changes to {target}?", default=False):
         raise EscalationsError("nothing applied.")
+
+
+def render_plan(result: Plan, output: ReportFormat) -> str:
+    render = {
+        ReportFormat.text: plans.render_text,
+        ReportFormat.markdown: plans.render_markdown,
+        ReportFormat.json: plans.render_json,
+    }
+    return render[output](result)
+
+
+def print_publication_notes(planned: Publication, *, verbose: bool) -> None:
+    """The notes that matter: with changes to HubSpot pending, or all of them with `verbose`."""
+    hubspot_pending = any(c.target == "hubspot" for c in planned.plan.pending)
+    if verbose or hubspot_pending:
+        print_notes(planned.notes, verbose=verbose)
+    notion = planned.notion
+    if notion is not None and notion.verify_reads is not None:
+        pages = len(notion.observed.rows)
+        typer.echo(
+            f"note: --verify read the blocks of {pages} Notion pages ({notion.verify_reads} reads)",
+            err=True,
+        )
+    if notion is not None and notion.detail_reads[0]:
+        pages, reads = notion.detail_reads
+        which = (
+            "the Notion page that changes"
+            if pages == 1
+            else f"the {pages} Notion pages that change"
+        )
+        typer.echo(
+            f"note: the plan read the blocks of {which}, to say what changes ({reads} reads)",
+            err=True,
+        )
