@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from escalations.criteria import describe
+from escalations.criteria.expand import expand_framework
 from escalations.model.framework import Framework, Level, Path, Tier, Trigger
 
 T = TypeVar("T")
@@ -27,6 +28,8 @@ class Statement:
 
 
 def diff_frameworks(base: Framework, head: Framework) -> list[Statement]:
+    # Prose as readers see it: a tightened target changes every text that refers to it.
+    base, head = expand_framework(base), expand_framework(head)
     statements: list[Statement] = []
     if base.version != head.version:
         statements.append(
