@@ -43,7 +43,8 @@ def expand_text(text: str, framework: Framework, *, markdown: bool = False) -> s
 
 
 def resolve(ref: TextRef, framework: Framework) -> Piece | None:
-    """The value of one reference and the page of its entity, or None when it does not resolve."""
+    """The value of one reference and the page about it (a name: the directory; a target: the
+    tiers; a level or a criterion: its path or trigger), or None when it does not resolve."""
     try:
         return _resolve(ref, framework)
     except (KeyError, IndexError, ValueError, StopIteration):
@@ -78,11 +79,13 @@ def _resolve(ref: TextRef, framework: Framework) -> Piece | None:
             return _piece(values[attribute], None)
         case "trigger":
             trigger = framework.trigger(key)
+            if attribute == "tier":
+                return Piece(framework.tier(trigger.tier).name, "tiers")
+            if attribute == "path":
+                return Piece(framework.path(trigger.path).name, f"path:{trigger.path}")
             values = {
                 "name": trigger.name,
                 "criteria": describe.trigger(trigger, framework),
-                "tier": framework.tier(trigger.tier).name,
-                "path": framework.path(trigger.path).name,
                 "precedence": str(trigger.precedence),
             }
             return _piece(values[attribute], f"trigger:{trigger.id}")
@@ -90,8 +93,9 @@ def _resolve(ref: TextRef, framework: Framework) -> Piece | None:
             return _path(framework.path(key), attributes, framework)
         case "playbook":
             playbook = next(p for p in framework.playbooks if p.id == key)
-            values = {"name": playbook.name, "owner": describe.owner(playbook.owner, framework),
-                      "severity": playbook.severity}  # fmt: skip
+            if attribute == "owner":
+                return Piece(describe.owner(playbook.owner, framework), "directory")
+            values = {"name": playbook.name, "severity": playbook.severity}
             return _piece(values[attribute], f"playbook:{playbook.id}")
     return None
 
@@ -109,7 +113,7 @@ def _path(path: Path, attributes: tuple[str, ...], framework: Framework) -> Piec
         return None
     attribute = attributes[1] if len(attributes) > 1 else "name"
     if attribute == "owner":
-        return Piece(describe.owner(level.owner, framework), page)
+        return Piece(describe.owner(level.owner, framework), "directory")
     if attribute == "move_on":
         if level.move_on is None:
             return None

@@ -201,7 +201,9 @@ def _restated(
     segments = _segments(plain)
     for phrase, mention, reference in targets:
         for match in phrase.finditer(plain):
-            start, end = next((s, e) for s, e in segments if s <= match.start() < e)
+            start, end = next(
+                ((s, e) for s, e in segments if s <= match.start() < e), (0, len(plain))
+            )
             if mention.search(text, start, end):
                 yield _warn(prose, match, reference, "a target the tier defines")
     for pattern, reference, whose in names:
