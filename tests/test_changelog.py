@@ -70,9 +70,11 @@ def test_each_apply_tells_the_channel_what_changed_since_the_last(
     git(repository, "commit", "-qam", "tier-1 answers in 3 hours")
     second = cli("apply", "--yes")
     assert second.code == 0, second.err
-    assert "note: changelog posted to #support-ops (3 changes since 1.4.0)" in second.err
+    # version, tier-1's first response, the criteria citing it, and the technical playbook's
+    # cadence table, which refers to that target
+    assert "note: changelog posted to #support-ops (7 changes since 1.4.0)" in second.err
     latest, metadata = channel_messages(repository)[-1]
-    assert latest.endswith("1.5.0 published to sandbox: 3 changes")
+    assert latest.endswith("1.5.0 published to sandbox: 7 changes")
     assert metadata is not None and metadata["event_payload"] == {
         "target": "sandbox", "version": "1.5.0", "commit": git(repository, "rev-parse", "HEAD")
     }  # fmt: skip

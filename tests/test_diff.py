@@ -52,6 +52,11 @@ def repo(tmp_path: Path) -> Path:
             )
         )
 
+    overview = framework / "docs" / "overview.md"
+    overview.write_text(
+        overview.read_text().replace("trigger:repeated-reopening", "trigger:reopened-repeatedly")
+    )
+
     manager = (framework / "triggers" / "manager-request.yaml").read_text()
     (framework / "triggers" / "executive-complaint.yaml").write_text(
         manager.replace("id: manager-request", "id: executive-complaint")

@@ -111,10 +111,19 @@ def diff(cli: Callable[..., Result], repo: Path, case: str, *options: str) -> Re
 def test_a_tightened_target_names_the_duration_once(repo: Path, cli: Callable[..., Result]) -> None:
     result = diff(cli, repo, "tighter")
     assert (result.code, result.err) == (0, "")
+    # every text citing the target changes with it (references in prose)
     assert result.out.splitlines() == [
         "framework acme-support: version: 1.4.0 -> 1.5.0",
+        "trigger first-response-breach: description: … the tier 1 first-response target "
+        "[-(4-] {+(2+} business hours, Berlin calendar) has …",
         "tier tier-1: first response (the wait of trigger first-response-breach): "
         "4 business hours -> 2 business hours (EMEA business hours (Berlin))",
+        "playbook technical: body, section “Communication cadence”: … |---|---|---|---| "
+        "| Tier 1 | [-4-] {+2+} business hours | 1 business …",
+        "page overview: body, section “The tiers”: … team lead on shift | [-4-] {+2+} "
+        "business hours | 1 business …",
+        "page overview: body, section “The triggers”: … ticket without a reply after "
+        "[-4-] {+2+} business hours | technical | …",
         "version 1.4.0 -> 1.5.0 (minor); the changes call for a minor version (a tighter "
         "commitment in tier tier-1: first response (the wait of trigger first-response-breach))",
     ]

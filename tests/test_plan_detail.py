@@ -90,9 +90,11 @@ def test_a_tightened_target_shows_the_delay_and_the_tier_row_in_every_format(
     )
     text = plan(cli, framework)
     lines = text.out.splitlines()
-    flow = f"~ hubspot flow {FLOW}: First response target breached [esc:{FLOW}] (parts: 1 changed)"
+    # the flow's description cites the target too (docs references, issue 13)
+    flow = f"~ hubspot flow {FLOW}: First response target breached [esc:{FLOW}] (parts: 2 changed)"
     assert flow in lines
-    assert after(lines, flow) == [DELAY]
+    assert after(lines, flow)[1:] == [DELAY]
+    assert after(lines, flow)[0].startswith("    ~ description: …1 first-response target (4 business")
     assert after(lines, "~ notion page tiers: ") == [TIER_ROW]
     assert "~ notion page tiers: Tiers and response targets (blocks: 1 changed)" in lines
     note = NOTE.search(text.err)
@@ -117,8 +119,8 @@ def test_a_tightened_target_shows_the_delay_and_the_tier_row_in_every_format(
 
     payload = json.loads(plan(cli, framework, "json").out)
     by_key = {(c["target"], c["key"]): c for c in payload["changes"]}
-    assert by_key[("hubspot", FLOW)]["detail"] == "parts: 1 changed"
-    assert by_key[("hubspot", FLOW)]["edits"] == [
+    assert by_key[("hubspot", FLOW)]["detail"] == "parts: 2 changed"
+    assert by_key[("hubspot", FLOW)]["edits"][1:] == [
         {
             "action": "change",
             "what": "delay before escalating",
@@ -126,6 +128,7 @@ def test_a_tightened_target_shows_the_delay_and_the_tier_row_in_every_format(
             "after": "120 minutes",
         }
     ]
+    assert by_key[("hubspot", FLOW)]["edits"][0]["what"] == "description"
     tiers = by_key[("notion", "tiers")]
     assert tiers["detail"] == "blocks: 1 changed"
     assert [(e["action"], e["what"]) for e in tiers["edits"]] == [("change", "table row")]
@@ -140,7 +143,14 @@ def test_a_removed_level_is_one_edit_per_flow_and_its_blocks_on_the_path_page(
     changed(path, "    move_on:\n      after: {duration: PT4H, clock: business}\n"
             "      if: target_breached\n", "")  # fmt: skip
     text = (FRAMEWORK / path).read_text()
-    framework = changed(path, text[text.index("  - id: head-of-support") :], "")
+    changed(path, text[text.index("  - id: head-of-support") :], "")
+    # the handbook's overview cites the level: it goes from there too, or validate refuses
+    framework = changed(
+        "docs/overview.md",
+        "; moves on {{path:standard.level-2.move_on}} | {{path:standard.level-3.owner}}, "
+        "{{path:standard.level-3}} |",
+        " | |",
+    )
     lines = plan(cli, framework).out.splitlines()
     level = (
         "    - level 3: owner María López, after 240 minutes, if Escalation status is not Resolved"

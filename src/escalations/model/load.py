@@ -82,6 +82,8 @@ class Document:
     name: str = ""
     body: str = ""
     body_line: int = 1
+    text: str = field(default="", repr=False)
+    """The whole file as read, for the rules that place positions inside a value."""
 
     def at(self, pointer: Pointer, *, key: bool = False) -> Position:
         """Where the node at `pointer` starts (its key with `key=True`), else its nearest parent."""
@@ -240,8 +242,10 @@ def load_document(path: Path, kind: str, display: str) -> tuple[Document | None,
             )
         ]
     if kind in MARKDOWN_KINDS:
-        return _load_markdown(text, kind, display)
-    return _load_yaml(text, kind, display, line_offset=0)
+        document, problems = _load_markdown(text, kind, display)
+    else:
+        document, problems = _load_yaml(text, kind, display, line_offset=0)
+    return (replace(document, text=text) if document else None), problems
 
 
 def _load_markdown(text: str, kind: str, display: str) -> tuple[Document | None, list[Problem]]:

@@ -7,7 +7,7 @@ from datetime import date
 
 from escalations.model.load import Document, Pointer, Unread
 from escalations.model.problems import Problem
-from escalations.model.rules import references, reviews, structure  # noqa: F401  (registers rules)
+from escalations.model.rules import references, reviews, structure, textrefs  # noqa: F401
 from escalations.model.rules.index import RULES, Index, Rule
 
 __all__ = ["NOTES", "RULES", "Rule", "check_rules"]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalations.criteria import describe
 from escalations.criteria.calendars import business_week, open_time_of
+from escalations.criteria.expand import expand_text
 from escalations.model.framework import Duration, Framework, Level, Trigger
 from escalations.publish.hubspot import shapes
 from escalations.publish.hubspot.filters import filter_branch
@@ -148,7 +149,7 @@ def _catalog(framework: Framework, settings: Settings) -> list[dict[str, Any]]:
         if item.type == "bool":
             options = [shapes.option("true", "Yes", 0), shapes.option("false", "No", 1)]
         group = f"{settings.prefix}escalation"
-        description = item.description or item.label
+        description = expand_text(item.description or item.label, framework)
         listed = options if item.type in ("enumeration", "bool") else None
         properties.append(
             shapes.property_definition(
@@ -268,7 +269,8 @@ class _Builder:
         start = "1"
         condition = _guarded(filter_branch(trigger.when, self.framework, owner_id), guard)
         description = (
-            f"{trigger.description} Compiled by escalations from framework/{trigger.source.name}."
+            f"{expand_text(trigger.description, self.framework)} Compiled by escalations from "
+            f"framework/{trigger.source.name}."
         )
         return shapes.flow(
             f"{trigger.name} {KEY_TAG.format(id=trigger.id)}",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from escalations.criteria import describe
 from escalations.model.framework import Framework, Path, Playbook, Review, Trigger
+from escalations.publish.notion.expand import expand_blocks
 from escalations.publish.notion.markdown import Block, rich_text, to_blocks
 
 UrlOf = Callable[[str], str | None]
@@ -45,7 +46,9 @@ def render_pages(framework: Framework, url_of: UrlOf) -> list[Page]:
     for doc in sorted(framework.pages, key=lambda d: (d.order is None, d.order or 0, d.id)):
         blocks = _markdown(doc.body, doc.source.name, url_of, sources)
         pages.append(_page(f"doc:{doc.id}", "doc", doc.title, doc.source.name, blocks))
-    return pages
+    return [
+        replace(p, blocks=tuple(expand_blocks(list(p.blocks), framework, url_of))) for p in pages
+    ]
 
 
 def _page(key: str, kind: str, title: str, source: str, blocks: list[Block]) -> Page:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from escalations.criteria.expand import expand_framework
 from escalations.model.framework import Framework
 
 from . import documents as docs
@@ -70,6 +71,8 @@ KINDS: tuple[Kind, ...] = (
 
 
 def diff_frameworks(base: Framework, head: Framework) -> list[Statement]:
+    # Prose as readers see it: a tightened target changes every text that refers to it.
+    base, head = expand_framework(base), expand_framework(head)
     statements = _framework(base, head)
     for kind in KINDS:
         before, after = getattr(base, kind.attribute), getattr(head, kind.attribute)
