@@ -94,7 +94,8 @@ def test_a_tightened_target_shows_the_delay_and_the_tier_row_in_every_format(
     flow = f"~ hubspot flow {FLOW}: First response target breached [esc:{FLOW}] (parts: 2 changed)"
     assert flow in lines
     assert after(lines, flow)[1:] == [DELAY]
-    assert after(lines, flow)[0].startswith("    ~ description: …1 first-response target (4 business")
+    description = "    ~ description: …1 first-response target (4 business"
+    assert after(lines, flow)[0].startswith(description)
     assert after(lines, "~ notion page tiers: ") == [TIER_ROW]
     assert "~ notion page tiers: Tiers and response targets (blocks: 1 changed)" in lines
     note = NOTE.search(text.err)
