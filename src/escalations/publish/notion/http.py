@@ -102,10 +102,9 @@ class Transport(httpx.BaseTransport):
             status = response.status_code
             if status not in RETRY_STATUSES or last:
                 return response
-            # A create or an append answered 409 may have been saved too (a data collision
-            # after commit), and sent again it would be made twice; another PATCH answered
-            # 409 sets the same values again, so it is sent again.
-            if write and (status >= 500 or (status == 409 and _adds(request))):
+            # A create answered 409 may have been saved too (a data collision after commit);
+            # a PATCH answered 409 is sent again, and apply reads back what it wrote.
+            if write and (status >= 500 or (status == 409 and method == "POST")):
                 raise AmbiguousWriteError(method, str(request.url), status)
             self._sleep(attempt, response.headers.get("retry-after"))
         raise AssertionError("unreachable")  # the last attempt returns
@@ -136,8 +135,3 @@ def _retry_after(value: str | None) -> float | None:
 def _is_read(request: httpx.Request) -> bool:
     path = request.url.path
     return request.method == "GET" or path.endswith("/query") or path.endswith("/search")
-
-
-def _adds(request: httpx.Request) -> bool:
-    """Whether the request adds something (a create, an append), unlike a PATCH of values."""
-    return request.method == "POST" or request.url.path.endswith("/children")
