@@ -14,6 +14,7 @@ from escalations.publish.hubspot.portal import Portal, PortalState
 from escalations.publish.hubspot.target import apply_portal, option_problems, plan_portal
 from escalations.publish.notes import Note
 from escalations.publish.notion.changes import Observed, plan_changes
+from escalations.publish.notion.drafts import Draft, draft_pages
 from escalations.publish.notion.target import apply_changes
 from escalations.publish.plan import Change, Plan
 from escalations.publish.targets import (
@@ -32,6 +33,8 @@ class _Notion:
     session: NotionSession
     observed: Observed
     changes: list[Change]
+    drafts: tuple[Draft, ...]
+    """The pages, rendered once for the plan and the apply."""
     verify_reads: int | None = None
     """The reads `--verify` took to compare every page's blocks (None without it)."""
     detail_reads: tuple[int, int] = (0, 0)
@@ -73,7 +76,8 @@ class Publication:
         counts: dict[str, Counter[str]] = {}
         if self.notion:
             apply_changes(self.notion.session.handbook, self.framework, self.notion.observed,
-                          self.notion.changes, progress=progress)  # fmt: skip
+                          self.notion.changes, drafts=self.notion.drafts,
+                          progress=progress)  # fmt: skip
             counts["Notion"] = Counter(self.notion.session.transport.counts)
         if self.hubspot:
             apply_portal(self.hubspot.portal, self.hubspot.compiled, self.hubspot.state,
@@ -128,16 +132,18 @@ def _plan_notion(
     before = counts["read"]
     trees = session.handbook.read_pages(observed) if verify else {}
     reads = counts["read"] - before
+    drafts = draft_pages(framework)
     flags = {"allow_delete": allow_delete, "force": force}
-    changes = plan_changes(framework, observed, trees=trees if verify else None, **flags)
+    changes = plan_changes(framework, observed, trees=trees if verify else None, drafts=drafts,
+                           **flags)  # fmt: skip
     # A page whose Hash changed is read to say which of its blocks change: only those pages,
     # so a plan costs reads in proportion to what it changes.
     changed = [c.key for c in changes if c.kind == "page" and c.action in ("update", "drift")
                and c.key not in trees and c.key in observed.rows]  # fmt: skip
     if not changed:
-        return _Notion(session, observed, changes, reads if verify else None)
+        return _Notion(session, observed, changes, drafts, reads if verify else None)
     before = counts["read"]
     trees = {key: session.handbook.read_tree(observed.rows[key].page_id) for key in changed}
-    detailed = plan_changes(framework, observed, trees=trees, **flags)
-    return _Notion(session, observed, detailed, reads if verify else None,
+    detailed = plan_changes(framework, observed, trees=trees, drafts=drafts, **flags)
+    return _Notion(session, observed, detailed, drafts, reads if verify else None,
                    (len(changed), counts["read"] - before))  # fmt: skip

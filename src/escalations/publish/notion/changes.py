@@ -9,7 +9,8 @@ from escalations.model.framework import Framework
 from escalations.publish.edits import summarize
 from escalations.publish.notion.blocks import Block, digest
 from escalations.publish.notion.detail import block_edits
-from escalations.publish.notion.render import Page, render_pages
+from escalations.publish.notion.drafts import Draft, draft_pages, resolve
+from escalations.publish.notion.render import Page
 from escalations.publish.notion.sync import align
 from escalations.publish.plan import Change
 
@@ -86,14 +87,21 @@ def duplicate_detail(kept_id: str) -> str:
     return f"a duplicate of {kept_id} created by an overlapping publish; moved to trash"
 
 
-def desired_pages(framework: Framework, observed: Observed) -> list[Desired]:
-    """The pages as they should read, linking to the published pages that exist."""
+def desired_pages(
+    framework: Framework, observed: Observed, drafts: Sequence[Draft] | None = None
+) -> list[Desired]:
+    """The pages as they should read, linking to the published pages that exist (`drafts`:
+    the framework's pages as already rendered by this publish)."""
+    rows = observed.rows
+    return [
+        link_page(draft, rows) for draft in (draft_pages(framework) if drafts is None else drafts)
+    ]
 
-    def url_of(key: str) -> str | None:
-        row = observed.rows.get(key)
-        return row.url if row else None
 
-    return [Desired(p, digest(p.title, p.blocks)) for p in render_pages(framework, url_of)]
+def link_page(draft: Draft, rows: Mapping[str, Row]) -> Desired:
+    """A page linking to the pages of these rows, and its Hash."""
+    page = resolve(draft, lambda key: rows[key].url if key in rows else None)
+    return Desired(page, digest(page.title, page.blocks))
 
 
 def plan_changes(
@@ -103,10 +111,12 @@ def plan_changes(
     allow_delete: bool,
     force: bool,
     trees: Mapping[str, Sequence[Block]] | None = None,
+    drafts: Sequence[Draft] | None = None,
 ) -> list[Change]:
     """The changes that make the handbook match the framework. With `trees` (rows' blocks as
     read, by key), a changed page says which blocks change; with every row's (`plan --verify`),
-    a page whose Hash matches but whose blocks do not is an update too."""
+    a page whose Hash matches but whose blocks do not is an update too. `drafts`: the pages as
+    this publish rendered them (rendered here if not given)."""
     changes: list[Change] = []
     if observed.data_source_id is None:
         changes.append(Change("notion", "create", "database", "handbook", "handbook database"))
@@ -114,7 +124,7 @@ def plan_changes(
         assert observed.database_id is not None
         detail = duplicate_detail(observed.database_id)
         changes.append(Change("notion", "delete", "database", database_id, observed.title, detail))
-    pages = desired_pages(framework, observed)
+    pages = desired_pages(framework, observed, drafts)
     for desired in pages:
         page = desired.page
         row = observed.rows.get(page.key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -11,9 +12,9 @@ from notion_client import APIResponseError, Client
 from notion_client.helpers import iterate_paginated_api
 
 from escalations.errors import EscalationsError
-from escalations.model.framework import Framework
+from escalations.publish.notion.apply import apply_changes as apply_changes
 from escalations.publish.notion.blocks import Block, canonical, children, payload, request_block
-from escalations.publish.notion.changes import Observed, Row, desired_pages, duplicate_detail
+from escalations.publish.notion.changes import Observed, Row
 from escalations.publish.notion.http import AmbiguousWriteError
 from escalations.publish.notion.render import Page
 from escalations.publish.notion.rows import (
@@ -32,7 +33,6 @@ from escalations.publish.notion.sync import (
     placeable,
     within_depth,
 )
-from escalations.publish.plan import Change
 
 T = TypeVar("T")
 CREATE_ATTEMPTS = 5
@@ -135,6 +135,39 @@ class Handbook:
         }
         return self._create(self.client.pages.create, arguments, read_row,
                             lambda: self.observe().rows.get(page.key))  # fmt: skip
+
+    def create_page(self, source_id: str, page: Page, hash_: str, version: str) -> tuple[Row, bool]:
+        """Create a page's row with its blocks, as many as one request carries, and its Hash
+        when they are all of them (a row with a Hash is whole); append the rest. Return the
+        row and whether it is known whole: made by that one request, whose answer came back.
+        Otherwise it is read back before its Hash: an answer left open what was saved, or
+        another run that found the row empty may be writing to it too."""
+        sent, *rest = list(batches([request_block(b) for b in page.blocks])) or [[]]
+        deeper = any(overflows(block, 0) for block in sent)
+        whole = not rest and not deeper
+        arguments = {
+            "parent": {"type": "data_source_id", "data_source_id": source_id},
+            "properties": row_properties(page, hash_ if whole else "", version),
+            "children": [within_depth(block) for block in sent],
+        }
+        known = True
+
+        def found() -> Row | None:
+            nonlocal known
+            row = self.observe().rows.get(page.key)
+            known = row is None
+            return row
+
+        row = self._create(self.client.pages.create, arguments, read_row, found)
+        if whole or not known:
+            return row, whole and known
+        with contextlib.suppress(AmbiguousWriteError):  # the read back finds what was saved
+            if deeper:
+                for block, block_id in zip(sent, self._child_ids(row.page_id), strict=True):
+                    self._complete(block, block_id, depth=0)
+            if rest:
+                self.append(row.page_id, [block for batch in rest for block in batch], after=None)
+        return row, False
 
     def _create(
         self,
@@ -301,69 +334,15 @@ class Handbook:
             return
         sent = nested[:MAX_CHILDREN]
         if len(nested) > MAX_CHILDREN or any(overflows(c, depth + 1) for c in sent):
-            ids = [b["id"] for b in iterate_paginated_api(
-                self.client.blocks.children.list, block_id=block_id, page_size=100)]  # fmt: skip
+            ids = self._child_ids(block_id)
             for child, child_id in zip(sent, ids, strict=True):
                 self._complete(child, child_id, depth=depth + 1)
             if len(nested) > MAX_CHILDREN:
                 self.append(block_id, nested[MAX_CHILDREN:], after=ids[-1])
 
-
-def apply_changes(
-    handbook: Handbook,
-    framework: Framework,
-    observed: Observed,
-    changes: list[Change],
-    *,
-    progress: Callable[[str], None] = lambda _: None,
-) -> Observed:
-    """Carry out the planned changes, each written page checked by reading it back; safe to
-    run again after any failure."""
-    database_id, source_id = observed.database_id, observed.data_source_id
-    if source_id is None:
-        database_id, source_id = handbook.create_database()
-        progress("created the database")
-    rows = dict(observed.rows)
-    pages = {d.page.key: d.page for d in desired_pages(framework, observed)}
-    # Every page must exist before any content is written, so that links can point at it.
-    for change in changes:
-        if change.action == "create" and change.kind == "page":
-            rows[change.key] = handbook.create_row(source_id, pages[change.key], "")
-            progress(f"created {change.key}")
-    current = Observed(database_id, source_id, rows, title=observed.title)
-    desired = {d.page.key: d for d in desired_pages(framework, current)}
-    for change in changes:
-        if change.kind != "page" or change.action not in ("create", "update"):
-            continue
-        row, target = rows[change.key], desired[change.key]
-        try:
-            if change.action == "create":
-                handbook.append(row.page_id, list(target.page.blocks), after=None)
-            else:
-                handbook.sync_page(row.page_id, target.page.blocks)
-        except AmbiguousWriteError:
-            pass  # the write may have been saved: settle reads the page and finishes from there
-        # The Hash only once the page reads back right, so an interrupted run is redone.
-        handbook.settle(row.page_id, target.page.blocks)
-        handbook.set_properties(row, target.page, target.hash, framework.version)
-        progress(f"wrote {change.key}")
-    _trash(handbook, observed, changes, progress)
-    return current
-
-
-def _trash(
-    handbook: Handbook, observed: Observed, changes: list[Change], progress: Callable[[str], None]
-) -> None:
-    copies: dict[str, list[Row]] = {}
-    for row in observed.duplicates:
-        copies.setdefault(row.key, []).append(row)
-    for change in changes:
-        if change.action != "delete":
-            continue
-        if change.kind == "database":
-            handbook.trash_database(change.key)
-        elif change.detail == duplicate_detail(observed.rows[change.key].page_id):
-            handbook.trash(copies[change.key].pop(0))
-        else:
-            handbook.trash(observed.rows[change.key])
-        progress(f"trashed {change.key}")
+    def _child_ids(self, block_id: str) -> list[str]:
+        """The ids of a block's children: a request's answer names only its top-level blocks."""
+        listed = iterate_paginated_api(
+            self.client.blocks.children.list, block_id=block_id, page_size=100
+        )
+        return [str(block["id"]) for block in listed]
