@@ -223,6 +223,9 @@ def test_sql_for_a_warehouse_needs_no_export(cli: Callable[..., Result]) -> None
     wrong = cli(*args, "--since", "last week")
     assert wrong.code == 2
     assert "'last week' is not a date or a date-time; write it as 2026-01-01" in wrong.err
+    alone = cli(*args[:-1], "--dialect", "postgres")
+    assert alone.code == 2
+    assert "Invalid value for '--dialect' / '--since': only goes with --sql." in alone.err
     unknown = cli(*args, "--since", "2026-10-01", "--dialect", "oracle")
     assert unknown.code == 2
     assert "'oracle' is not one of" in unknown.err

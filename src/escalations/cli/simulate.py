@@ -59,8 +59,8 @@ def simulate(
     since: Annotated[
         str | None,
         typer.Option(
-            help="With --sql: cover tickets created from this ISO 8601 date-time on, "
-            "instead of reading an export (for a warehouse)."
+            help="With --sql: cover tickets created from this date (or ISO 8601 date-time) "
+            "on, instead of reading an export to find the first (for a warehouse)."
         ),
     ] = None,
 ) -> None:
@@ -75,13 +75,15 @@ def simulate(
 
     With --sql, the query instead, to run where the tickets are (a relation named tickets):
 
-        escalations simulate --sql --dialect postgres --since 2026-01-01 --at 2026-11-02
+        escalations simulate --sql --dialect postgres --since 2026-05-01
     """
     model = load(framework)
     as_of = instant(at) if at else datetime.now(UTC)
     if sql:
         typer.echo(_query(model, tickets, as_of, dialect, since))
         return
+    if dialect is not Dialect.duckdb or since is not None:
+        raise typer.BadParameter("only goes with --sql.", param_hint="'--dialect' / '--since'")
     if tickets is None:
         raise typer.BadParameter("give a ticket export to simulate.", param_hint="'TICKETS'")
     baseline = None
