@@ -203,3 +203,26 @@ def test_the_distribution_is_the_one_of_the_row_by_row_generator(
                 assert share == pytest.approx(expected.get(value, 0.0), abs=0.02), (key, value)
         else:
             assert found == pytest.approx(expected, rel=0.1), key
+
+
+def test_tickets_made_block_by_block_are_the_tickets_made_at_once(
+    framework: Framework, tmp_path: Path
+) -> None:
+    for suffix in (".csv", ".jsonl", ".parquet"):
+        whole, blocks = tmp_path / f"whole{suffix}", tmp_path / f"blocks{suffix}"
+        write_tickets(framework, whole, count=CHUNK + 10, seed=4)
+        write_tickets(framework, blocks, count=CHUNK + 10, seed=4, block=CHUNK)
+        if suffix == ".parquet":
+            same = duckdb.execute(
+                "SELECT count(*), count(*) FILTER (a = b) FROM read_parquet(?) a"
+                " POSITIONAL JOIN read_parquet(?) b",
+                [str(whole), str(blocks)],
+            ).fetchall()
+            assert same == [(CHUNK + 10, CHUNK + 10)]
+        else:
+            assert blocks.read_bytes() == whole.read_bytes(), suffix
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{name}{suffix}"
+        for name in ("whole", "blocks")
+        for suffix in (".csv", ".jsonl", ".parquet")
+    )  # the parts are gone

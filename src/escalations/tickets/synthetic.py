@@ -13,8 +13,11 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import zlib
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -52,6 +55,8 @@ BODIES = (
 )
 CHUNK = 65_536
 """Tickets per random stream: the first N tickets of a seed are the same whatever the count."""
+BLOCK = 16 * CHUNK
+"""Tickets made and written at a time, so that memory does not grow with the count."""
 ALWAYS_FILLED = ("subject", "content", "priority")
 
 Codes = NDArray[np.signedinteger[Any]]
@@ -71,20 +76,23 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Draws:
-    """Uniform draws in [0, 1), one per ticket, from a stream per key, use and chunk of tickets.
+    """Uniform draws in [0, 1), one per ticket from ticket `first` (a multiple of CHUNK) on,
+    from a stream per key, use and chunk of tickets.
 
     Keyed by field id, so adding a field to the catalog leaves the other columns as they were.
     """
 
     seed: int
+    first: int
     count: int
 
     def __call__(self, key: str, use: int) -> Uniforms:
         drawn = np.empty(self.count)
-        for chunk, start in enumerate(range(0, self.count, CHUNK)):
+        for offset in range(0, self.count, CHUNK):
+            chunk = (self.first + offset) // CHUNK
             entropy = [self.seed, zlib.crc32(key.encode()), use, chunk]
             stream = np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
-            stream.random(out=drawn[start : start + CHUNK])
+            stream.random(out=drawn[offset : offset + CHUNK])
         return drawn
 
     def of(self, key: str) -> Draw:
@@ -100,9 +108,14 @@ class Catalog:
     people: tuple[str, ...]
 
 
-def generate_columns(framework: Framework, *, count: int, seed: int, span: int) -> list[Column]:
-    """The export's columns for `count` tickets created over `span` seconds before the end."""
-    draw = Draws(abs(seed), count)  # random.Random's convention: a seed and its negative agree
+def generate_columns(
+    framework: Framework, *, seed: int, span: int, first: int = 0, count: int
+) -> list[Column]:
+    """The export's columns for `count` tickets from ticket `first` (a multiple of CHUNK) on,
+    created over `span` seconds before the end."""
+    draw = Draws(
+        abs(seed), first, count
+    )  # random.Random's convention: a seed and its negative agree
     catalog = Catalog(
         _condition_words(framework),
         _thresholds(framework),
@@ -110,7 +123,8 @@ def generate_columns(framework: Framework, *, count: int, seed: int, span: int) 
     )
     created = np.floor(draw("ticket:created", 0) * span).astype(np.int64)
     closed = draw("ticket:closed", 0) < 0.6
-    columns = [Column("hs_object_id", np.arange(1_000_001, 1_000_001 + count), "number")]
+    ids = np.arange(1_000_001 + first, 1_000_001 + first + count)
+    columns = [Column("hs_object_id", ids, "number")]
     created_id = created_field(framework)
     for field in framework.fields:
         if field.id == created_id:
@@ -273,42 +287,76 @@ def write_tickets(
     seed: int = 7,
     end: datetime | None = None,
     weeks: int = 26,
+    block: int = BLOCK,
 ) -> int:
     """Write `count` synthetic tickets to a .csv, .jsonl or .parquet file; return the count.
 
     Every value is text, as in an export; an unknown value is an empty CSV cell, a key left out
-    of the JSON line, a Parquet null. Times are UTC, to the second.
+    of the JSON line, a Parquet null. Times are UTC, to the second. Tickets are made `block` (a
+    multiple of CHUNK) at a time, each block written to a part file, the parts then joined.
     """
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".jsonl", ".ndjson", ".parquet"):
         raise EscalationsError(f"{path}: write .csv, .jsonl or .parquet.")
+    if block <= 0 or block % CHUNK:
+        raise ValueError(f"block must be a positive multiple of {CHUNK}, not {block}")
     finish = (end or datetime(2026, 11, 2, tzinfo=UTC)).astimezone(UTC)
     start = finish - timedelta(weeks=weeks)
     span = int((finish - start).total_seconds())
-    columns = generate_columns(framework, count=count, seed=seed, span=span)
+    firsts = range(0, max(count, 1), block)
+    with duckdb.connect(config={"threads": 1}) as connection, ExitStack() as stack:
+        if len(firsts) == 1:
+            parts = [path]
+        else:
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=path.parent)))
+            parts = [scratch / f"part-{n}{suffix}" for n in range(len(firsts))]
+        for part, first in zip(parts, firsts, strict=True):
+            # A block's columns live only while it is written, not while the next is drawn.
+            columns = generate_columns(
+                framework, seed=seed, span=span, first=first, count=min(block, count - first)
+            )
+            query, options = _copy(columns, suffix, start, header=first == 0)
+            connection.register("codes", {f"c{i}": c.codes for i, c in enumerate(columns)})
+            connection.execute(f"COPY ({query}) TO {literal(str(part))} ({options})")
+            connection.unregister("codes")
+            del columns
+        if len(parts) > 1:
+            _join(connection, parts, path)
+    return count
+
+
+def _copy(columns: list[Column], suffix: str, start: datetime, *, header: bool) -> tuple[str, str]:
+    """The query that makes a file's text from the codes, and the options that write it."""
     cell = _csv_cell if suffix == ".csv" else _as_is
     texts = [_expression(c, f"c{i}", start, cell) for i, c in enumerate(columns)]
     # CSV and JSON lines are built whole in SQL and written as one unquoted column: DuckDB's
     # CSV writer spends more on checking each of 19 cells than the query spends on making them.
     lines = "FORMAT csv, QUOTE '', ESCAPE '', DELIMITER '\x01'"
     if suffix == ".csv":
-        header = ",".join(_csv_cell(c.name) for c in columns)  # the one column's name
+        names = ",".join(_csv_cell(c.name) for c in columns)  # the one column's name
         separated = ", ',', ".join(texts)
-        query = f"SELECT concat({separated}) AS {_identifier(header)} FROM codes"
-        options = f"{lines}, HEADER true"
-    elif suffix == ".parquet":
+        query = f"SELECT concat({separated}) AS {_identifier(names)} FROM codes"
+        return query, f"{lines}, HEADER {str(header).lower()}"
+    if suffix == ".parquet":
         named = (f"{text} AS {_identifier(c.name)}" for c, text in zip(columns, texts, strict=True))
-        query = f"SELECT {', '.join(named)} FROM codes"
-        options = "FORMAT parquet"
-    else:
-        # Lines as json.dumps writes them, unknown values left out (concat_ws skips NULLs).
-        pairs = (
-            f"{literal(json.dumps(c.name) + ': ')} || to_json({text})"
-            for c, text in zip(columns, texts, strict=True)
+        return f"SELECT {', '.join(named)} FROM codes", "FORMAT parquet"
+    # Lines as json.dumps writes them, unknown values left out (concat_ws skips NULLs).
+    pairs = (
+        f"{literal(json.dumps(c.name) + ': ')} || to_json({text})"
+        for c, text in zip(columns, texts, strict=True)
+    )
+    query = f"SELECT '{{' || concat_ws(', ', {', '.join(pairs)}) || '}}' FROM codes"
+    return query, f"{lines}, HEADER false"
+
+
+def _join(connection: duckdb.DuckDBPyConnection, parts: list[Path], path: Path) -> None:
+    if path.suffix.lower() == ".parquet":
+        files = ", ".join(literal(str(part)) for part in parts)
+        connection.execute(
+            f"COPY (SELECT * FROM read_parquet([{files}])) TO {literal(str(path))} (FORMAT parquet)"
         )
-        query = f"SELECT '{{' || concat_ws(', ', {', '.join(pairs)}) || '}}' FROM codes"
-        options = f"{lines}, HEADER false"
-    with duckdb.connect(config={"threads": 1}) as connection:
-        connection.register("codes", {f"c{i}": c.codes for i, c in enumerate(columns)})
-        connection.execute(f"COPY ({query}) TO {literal(str(path))} ({options})")
-    return count
+        return
+    with path.open("wb") as joined:
+        for part in parts:
+            with part.open("rb") as handle:
+                shutil.copyfileobj(handle, joined, 2**20)
