@@ -113,9 +113,8 @@ def generate_columns(
 ) -> list[Column]:
     """The export's columns for `count` tickets from ticket `first` (a multiple of CHUNK) on,
     created over `span` seconds before the end."""
-    draw = Draws(
-        abs(seed), first, count
-    )  # random.Random's convention: a seed and its negative agree
+    # random.Random's convention: a seed and its negative give the same tickets.
+    draw = Draws(abs(seed), first, count)
     catalog = Catalog(
         _condition_words(framework),
         _thresholds(framework),
