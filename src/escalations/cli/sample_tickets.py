@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from escalations.tickets.synthetic import write_tickets
-
 from .options import FrameworkOption
 from .output import load
 
@@ -26,5 +24,8 @@ def sample_tickets(
 
         escalations sample-tickets tickets.csv --count 2000
     """
+    # Imported here: numpy and DuckDB are for this command, not for every command's start.
+    from escalations.tickets.synthetic import write_tickets
+
     written = write_tickets(load(framework), out, count=count, seed=seed, weeks=weeks)
     typer.echo(f"wrote {written:,} tickets to {out}")
