@@ -16,6 +16,7 @@ from escalations.criteria.evaluate import Engine
 from escalations.model.framework import Framework
 from escalations.model.validate import validate_framework
 from escalations.tickets.exports import connect, iter_tickets, load_tickets
+from escalations.tickets.simulate import simulate
 from escalations.tickets.synthetic import write_tickets
 
 from .conftest import FRAMEWORK, Result
@@ -213,3 +214,18 @@ def engine_outcomes(framework: Framework, path: Path) -> dict[str, str | None]:
         escalation = engine.evaluate(ticket, as_of).escalation
         outcomes[ticket.id] = escalation.trigger if escalation else None
     return outcomes
+
+
+def test_the_streamed_simulation_counts_as_the_tables_of_a_comparison(
+    framework: Framework, export: Path
+) -> None:
+    """`simulate` streams; `--compare` keeps tables: both count the same escalations."""
+    as_of = datetime.fromisoformat(AS_OF)
+    streamed = simulate(framework, export, as_of=as_of)
+    compared = simulate(framework, export, as_of=as_of, baseline=("same", framework))
+    assert compared.comparison is not None and compared.comparison.changed == 0
+    assert streamed.weekly == compared.weekly
+    assert streamed.triggers == compared.triggers
+    escalated = {t.trigger: t.escalated for t in streamed.triggers}
+    assert escalated["first-response-breach"] > 0 and escalated["no-update-within-cadence"] > 0
+    assert sum(n for _, n in streamed.weekly) == streamed.escalated

@@ -2,16 +2,20 @@
 
 The query reads a relation `tickets` with a `ticket_id` column and one typed column per
 catalog field (named by the field id) and returns one row per ticket: the trigger that
-escalated it and when, or NULLs. Business-hour waits use a `spans` relation of the open
-intervals of each calendar, emitted as VALUES, so the SQL runs unchanged elsewhere.
+escalated it and when, or NULLs. Business-hour waits look up the open intervals of each
+calendar, emitted as VALUES so the SQL runs unchanged elsewhere, by an equality key (the UTC
+day of the wait's start, then the day of open time it ends in) refined by range conditions:
+a hash join that streams the tickets and costs nothing for those no business wait concerns.
 
-SQL used: CTEs, VALUES, CASE, COALESCE, LEAST, LEFT JOIN with range conditions,
-EXTRACT(EPOCH FROM interval), number * INTERVAL '1' SECOND, CAST(... AS TIMESTAMPTZ),
-LIKE ... ESCAPE, position(... IN ...) and lower(). The tests run it on DuckDB.
+SQL used: CTEs, VALUES, CASE, COALESCE, LEAST, GREATEST, FLOOR, LEFT JOIN on an equality and
+range conditions, EXTRACT(EPOCH FROM timestamp or interval), number * INTERVAL '1' SECOND,
+CAST(... AS TIMESTAMPTZ), LIKE ... ESCAPE, position(... IN ...) and lower(). The tests run it
+on DuckDB.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -134,10 +138,29 @@ class Compiler:
             if t.after and t.after.duration.clock == "business"
         }
 
-    def query(self, as_of: datetime, spans: list[Span]) -> str:
-        """The whole query: one row per ticket with its escalating trigger and time."""
+    def query(
+        self,
+        as_of: datetime,
+        spans: list[Span],
+        *,
+        tickets: str | None = None,
+        keep: tuple[str, ...] = (),
+    ) -> str:
+        """The whole query: one row per ticket with its escalating trigger and time.
+
+        `tickets`, when given, is the query that stands for the relation `tickets`; `keep`
+        names columns of it that the result carries along."""
         moment = timestamp(as_of)
-        ctes = [f"spans(calendar, span_start, next_start, cum, cum_end) AS ({_values(spans)})"]
+        days = _day_range(spans)
+        ctes = [] if tickets is None else [f"tickets AS ({tickets})"]
+        ctes.append(
+            "spans_by_day(calendar, day, span_start, next_start, cum, cum_end) AS "
+            f"({_day_values(spans, days)})"
+        )
+        ctes.append(
+            "spans_by_open_day(calendar, day, span_start, cum, cum_end) AS "
+            f"({_open_day_values(spans)})"
+        )
         selects = ", ".join(
             f"{self.enrollment(t, moment)} AS {quote('e_' + t.id)}" for t in self.triggers
         )
@@ -147,22 +170,23 @@ class Compiler:
             if trigger.after is None:
                 continue
             step = quote("d_" + trigger.id)
-            due = self._due_step(trigger, source)
+            due = self._due_step(trigger, source, days)
             ctes.append(f"{step} AS ({due})")
             source = step
         fired = ", ".join(f"{self.fired(t, moment)} AS {quote('f_' + t.id)}" for t in self.triggers)
-        ctes.append(f"fired AS (SELECT ticket_id, {fired} FROM {source})")
+        kept = "".join(f", {quote(name)}" for name in keep)
+        ctes.append(f"fired AS (SELECT ticket_id{kept}, {fired} FROM {source})")
         first = _least([quote("f_" + t.id) for t in self.triggers])
         which = " ".join(
             f"WHEN {quote('f_' + t.id)} = escalated_at THEN {literal(t.id)}" for t in self.triggers
         )
         return (
             "WITH " + ",\n".join(ctes) + "\n"
-            f"SELECT ticket_id, escalated_at, CASE {which} END AS trigger\n"
+            f"SELECT ticket_id, escalated_at, CASE {which} END AS trigger{kept}\n"
             f"FROM (SELECT *, {first} AS escalated_at FROM fired) AS winners"
         )
 
-    def _due_step(self, trigger: Trigger, source: str) -> str:
+    def _due_step(self, trigger: Trigger, source: str, days: tuple[int, int]) -> str:
         assert trigger.after is not None
         duration = trigger.after.duration
         enrolled = quote("e_" + trigger.id)
@@ -179,14 +203,21 @@ class Compiler:
         # small numbers, so the due time keeps the timestamps' precision.
         offset = f"LEAST(EXTRACT(EPOCH FROM (x.{enrolled} - a.span_start)), a.cum_end - a.cum)"
         target = f"(a.cum + {offset} + {amount!r})"
+        # A start outside the days of the spans counts as their first or last day, whose
+        # rows hold the spans from the beginning and to the end of time.
+        day = (
+            f"LEAST(GREATEST(CAST(FLOOR(EXTRACT(EPOCH FROM x.{enrolled}) / {DAY!r}) AS BIGINT), "
+            f"{days[0]}), {days[1]})"
+        )
         return (
             f"SELECT x.*, b.span_start + ((a.cum - b.cum) + {offset} + {amount!r}) "
             f"* INTERVAL '1' SECOND AS {name} "
             f"FROM {source} x "
-            f"LEFT JOIN spans a ON a.calendar = {cal} AND a.span_start <= x.{enrolled} "
-            f"AND x.{enrolled} < a.next_start "
-            f"LEFT JOIN spans b ON b.calendar = {cal} AND b.cum < {target} "
-            f"AND {target} <= b.cum_end"
+            f"LEFT JOIN spans_by_day a ON a.calendar = {cal} AND a.day = {day} "
+            f"AND a.span_start <= x.{enrolled} AND x.{enrolled} < a.next_start "
+            f"LEFT JOIN spans_by_open_day b ON b.calendar = {cal} "
+            f"AND b.day = CAST(FLOOR({target} / {DAY!r}) AS BIGINT) "
+            f"AND b.cum < {target} AND {target} <= b.cum_end"
         )
 
     def fired(self, trigger: Trigger, as_of: str) -> str:
@@ -197,10 +228,18 @@ class Compiler:
         still = self.condition(trigger.still, due)
         return f"CASE WHEN {due} <= {as_of} AND {still} THEN {due} END"
 
-    def query_for(self, as_of: datetime, first_created: datetime) -> str:
+    def query_for(
+        self,
+        as_of: datetime,
+        first_created: datetime,
+        *,
+        tickets: str | None = None,
+        keep: tuple[str, ...] = (),
+    ) -> str:
         """The query for tickets created from `first_created` on, evaluated at `as_of`."""
         start = min(first_created, as_of).date() - timedelta(days=1)
-        return self.query(as_of, self.spans(start, as_of.date() + timedelta(days=1)))
+        spans = self.spans(start, as_of.date() + timedelta(days=1))
+        return self.query(as_of, spans, tickets=tickets, keep=keep)
 
     def header(self, as_of: datetime) -> str:
         """SQL comments that say what the query reads and returns."""
@@ -275,6 +314,62 @@ def _values(rows: list[Span]) -> str:
         f"({literal(c)}, {timestamp(s)}, {timestamp(n)}, {a!r}, {b!r})" for c, s, n, a, b in rows
     )
     return f"VALUES\n  {body}"
+
+
+DAY = 86400.0
+"""Seconds in the buckets of the spans' lookup keys (a UTC day, a day of open time)."""
+
+
+def _day_of(moment: datetime) -> int:
+    return math.floor(moment.timestamp() / DAY)
+
+
+def _day_range(spans: list[Span]) -> tuple[int, int]:
+    """The first and last UTC day of the spans' boundaries (the ends of time left out)."""
+    days = [
+        _day_of(moment)
+        for _, start, following, _, _ in spans
+        for moment in (start, following)
+        if moment not in (_BEGINNING_OF_TIME, _END_OF_TIME)
+    ]
+    return (min(days), max(days)) if days else (0, 0)
+
+
+def _day_values(spans: list[Span], days: tuple[int, int]) -> str:
+    """Each span once for every UTC day it touches, clamped to `days` as the lookup is."""
+    first, last = days
+    rows: list[str] = []
+    for calendar, start, following, cum, cum_end in spans:
+        since = min(max(_day_of(start), first), last)
+        until = min(max(_day_of(following), first), last)
+        rows.extend(
+            f"({literal(calendar)}, {day}, {timestamp(start)}, {timestamp(following)}, "
+            f"{cum!r}, {cum_end!r})"
+            for day in range(since, until + 1)
+        )
+    if not rows:
+        return (
+            "SELECT CAST(NULL AS VARCHAR), CAST(0 AS BIGINT), CAST(NULL AS TIMESTAMPTZ), "
+            "CAST(NULL AS TIMESTAMPTZ), 0.0, 0.0 WHERE FALSE"
+        )
+    return "VALUES\n  " + ",\n  ".join(rows)
+
+
+def _open_day_values(spans: list[Span]) -> str:
+    """Each span with open time once for every day of open time (`DAY` seconds from the
+    first opening) that its open seconds (cum, cum_end] touch."""
+    rows = [
+        f"({literal(calendar)}, {day}, {timestamp(start)}, {cum!r}, {cum_end!r})"
+        for calendar, start, _, cum, cum_end in spans
+        if cum_end > cum
+        for day in range(math.floor(cum / DAY), math.floor(cum_end / DAY) + 1)
+    ]
+    if not rows:
+        return (
+            "SELECT CAST(NULL AS VARCHAR), CAST(0 AS BIGINT), CAST(NULL AS TIMESTAMPTZ), "
+            "0.0, 0.0 WHERE FALSE"
+        )
+    return "VALUES\n  " + ",\n  ".join(rows)
 
 
 def _any(tests: Iterator[str]) -> str:

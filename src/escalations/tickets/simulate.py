@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -10,15 +12,27 @@ from typing import Any
 
 import duckdb
 
-from escalations.criteria.sql import Compiler
+from escalations.criteria.sql import Compiler, literal
 from escalations.model.framework import Framework
-from escalations.tickets.exports import TicketTable, connect, load_tickets
+from escalations.tickets.exports import (
+    TicketTable,
+    connect,
+    count_tickets,
+    explain_bad_values,
+    load_tickets,
+    open_export,
+    run_sql,
+)
 from escalations.tickets.impact import (
     Comparison,
     compare_outcomes,
     comparison_markdown,
     comparison_text,
 )
+
+MEMORY_LIMIT = "192MB"
+"""DuckDB's memory for a simulation: the streaming query needs a few buffers per thread;
+beyond it, a comparison's tables of tickets and outcomes spill to disk."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,62 +87,109 @@ def simulate(
     baseline: tuple[str, Framework] | None = None,
 ) -> Simulation:
     """Evaluate every ticket of the export; with a baseline (revision, framework), compare."""
-    connection = connect()
+    with tempfile.TemporaryDirectory(prefix="escalations-") as scratch:
+        connection = connect()
+        # DuckDB keeps what it reads cached up to its memory limit (80% of the machine by
+        # default), so without one the memory would grow with the export; the tables a
+        # comparison needs spill to the scratch directory instead.
+        connection.execute(f"SET temp_directory = {literal(scratch)}")
+        connection.execute(f"SET memory_limit = {literal(MEMORY_LIMIT)}")
+        try:
+            if baseline is None:
+                return _stream(connection, framework, path, as_of)
+            return _compare(connection, framework, path, as_of, baseline)
+        finally:
+            connection.close()
+
+
+def _compare(
+    connection: duckdb.DuckDBPyConnection,
+    framework: Framework,
+    path: Path,
+    as_of: datetime,
+    baseline: tuple[str, Framework],
+) -> Simulation:
     table = load_tickets(connection, path, framework)
     evaluate_table(connection, framework, table, as_of, "outcomes")
-    comparison = None
-    if baseline is not None:
-        evaluate_table(connection, baseline[1], table, as_of, "baseline")
-        comparison = compare_outcomes(
-            connection,
-            revision=baseline[0],
-            current=framework,
-            baseline=baseline[1],
-            first_created=table.first_created,
-            as_of=as_of,
-        )
-    return _summarize(connection, framework, table, as_of, comparison)
+    evaluate_table(connection, baseline[1], table, as_of, "baseline")
+    comparison = compare_outcomes(
+        connection,
+        revision=baseline[0],
+        current=framework,
+        baseline=baseline[1],
+        first_created=table.first_created,
+        as_of=as_of,
+    )
+    counts = connection.execute(
+        "SELECT trigger, CAST(date_trunc('week', escalated_at) AS DATE) AS week, count(*) "
+        "FROM outcomes WHERE trigger IS NOT NULL GROUP BY trigger, week"
+    ).fetchall()
+    return _summarize(
+        framework, table.path, table.rows, (table.ignored, table.missing), as_of, counts, comparison
+    )
+
+
+def _stream(
+    connection: duckdb.DuckDBPyConnection, framework: Framework, path: Path, as_of: datetime
+) -> Simulation:
+    """Type, evaluate and count the tickets in one streaming query: no table of tickets or
+    outcomes, so memory does not grow with the export. A first, lighter read of the
+    creation column alone gives the dates the business calendars must cover."""
+    source = open_export(connection, path, framework)
+    rows, first_created, _ = count_tickets(connection, source, framework)
+    compiler = Compiler(framework)
+    evaluated = compiler.query_for(as_of, first_created, tickets=source.query, keep=("_bad",))
+    counts = run_sql(
+        connection,
+        path,
+        "SELECT trigger, CAST(date_trunc('week', escalated_at) AS DATE) AS week, count(*), "
+        f"bool_or(_bad) FROM ({evaluated}) AS outcomes GROUP BY trigger, week",
+    )
+    if any(flagged for *_, flagged in counts):
+        explain_bad_values(connection, source, framework)
+    escalated = [row[:3] for row in counts if row[0] is not None]
+    notes = (source.ignored, source.missing)
+    return _summarize(framework, path, rows, notes, as_of, escalated, None)
 
 
 def _summarize(
-    connection: duckdb.DuckDBPyConnection,
     framework: Framework,
-    table: TicketTable,
+    path: Path,
+    tickets: int,
+    notes: tuple[tuple[str, ...], tuple[str, ...]],
     as_of: datetime,
+    counts: Sequence[tuple[Any, ...]],
     comparison: Comparison | None,
 ) -> Simulation:
-    counts = dict(
-        connection.execute(
-            "SELECT trigger, count(*) FROM outcomes WHERE trigger IS NOT NULL GROUP BY trigger"
-        ).fetchall()
-    )
-    weekly = connection.execute(
-        "SELECT CAST(date_trunc('week', escalated_at) AS DATE) AS week, count(*) FROM outcomes "
-        "WHERE trigger IS NOT NULL GROUP BY week ORDER BY week"
-    ).fetchall()
+    """The simulation from the escalations counted by (trigger, week starting Monday)."""
+    per_trigger: dict[str, int] = {}
+    per_week: dict[date, int] = {}
+    for trigger, week, count in counts:
+        per_trigger[trigger] = per_trigger.get(trigger, 0) + int(count)
+        per_week[week] = per_week.get(week, 0) + int(count)
     rows: list[TriggerCount] = []
     by_tier: dict[str, int] = {}
     by_owner: dict[str, int] = {}
     for trigger in framework.triggers:
         owner = framework.path(trigger.path).levels[0].owner
-        count = int(counts.get(trigger.id, 0))
+        count = per_trigger.get(trigger.id, 0)
         rows.append(
-            TriggerCount(trigger.id, trigger.name, trigger.tier, owner, count, count / table.rows)
+            TriggerCount(trigger.id, trigger.name, trigger.tier, owner, count, count / tickets)
         )
         by_tier[trigger.tier] = by_tier.get(trigger.tier, 0) + count
         by_owner[owner] = by_owner.get(owner, 0) + count
     return Simulation(
-        source=str(table.path),
+        source=str(path),
         as_of=as_of,
         framework=f"{framework.id} {framework.version}",
-        tickets=table.rows,
+        tickets=tickets,
         escalated=sum(r.escalated for r in rows),
         triggers=tuple(rows),
         by_tier=tuple(sorted(by_tier.items())),
         by_owner=tuple(sorted(by_owner.items(), key=lambda item: -item[1])),
-        weekly=tuple((week, int(n)) for week, n in weekly),
-        ignored_columns=table.ignored,
-        missing_fields=table.missing,
+        weekly=tuple(sorted(per_week.items())),
+        ignored_columns=notes[0],
+        missing_fields=notes[1],
         comparison=comparison,
     )
 
