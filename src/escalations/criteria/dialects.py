@@ -82,15 +82,18 @@ def _trigger_column(dialect: str) -> str:
 
 
 def _seconds_between(node: exp.Expression) -> exp.Expression:
-    """EXTRACT(EPOCH FROM (a - b)): BigQuery and Snowflake have no interval to extract from."""
+    """EXTRACT(EPOCH FROM (a - b)), and EXTRACT(EPOCH FROM t) (the seconds since 1970): BigQuery
+    and Snowflake have no interval to extract from, so both become a difference in
+    microseconds."""
     if not (isinstance(node, exp.Extract) and node.name.upper() == "EPOCH"):
         return node
     inner = node.expression.unnest()
-    if not isinstance(inner, exp.Sub):
-        return node
-    difference = exp.TimestampDiff(
-        this=inner.this.copy(), expression=inner.expression.copy(), unit=exp.var("MICROSECOND")
-    )
+    if isinstance(inner, exp.Sub):
+        later, earlier = inner.this.copy(), inner.expression.copy()
+    else:
+        later = inner.copy()
+        earlier = exp.cast(exp.Literal.string("1970-01-01 00:00:00+00"), "TIMESTAMPTZ")
+    difference = exp.TimestampDiff(this=later, expression=earlier, unit=exp.var("MICROSECOND"))
     return exp.Paren(this=exp.Div(this=difference, expression=exp.Literal.number(1e6)))
 
 
