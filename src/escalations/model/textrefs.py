@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ def find_refs(text: str) -> list[TextRef]:
     return refs
 
 
+@functools.lru_cache(maxsize=256)
 def markdown_prose(body: str) -> str:
     """`body` with code (fenced, indented, inline) blanked out, offsets kept: references in code
     are shown as written, which is how a page documents the syntax itself."""
@@ -112,6 +114,11 @@ def _strings(data: Any, pointer: Pointer) -> Iterator[tuple[Pointer, str]]:
             yield from _strings(value, (*pointer, index))
 
 
+@functools.lru_cache(maxsize=64)
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
 def _body_locator(document: Document) -> Callable[[int], Position]:
     body = document.body
 
@@ -126,11 +133,12 @@ def _scalar_locator(document: Document, pointer: Pointer, value: str) -> Callabl
     """Offsets of a YAML string placed in the file: its characters other than whitespace appear
     in the source in the same order (folding only changes whitespace), so the n-th of them in
     the value is the n-th in the source from where the scalar's content starts. Where escapes
-    break that, the scalar's own position is the answer."""
-    start = document.at(pointer)
-    lines = document.text.splitlines()
+    break that, the scalar's own position is the answer. Worked out only when asked: most
+    strings hold no reference, and a document has thousands of them."""
 
     def locate(offset: int) -> Position:
+        start = document.at(pointer)
+        lines = _lines(document.text)
         wanted = sum(not c.isspace() for c in value[:offset])
         target = value[offset] if offset < len(value) else ""
         line, col = start
