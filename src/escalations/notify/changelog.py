@@ -24,6 +24,7 @@ from escalations.model.revision import (
     temporary_directory,
 )
 from escalations.model.validate import validate_framework
+from escalations.notify.slackapi import History
 from escalations.publish.targets import Target, slack_session
 from escalations.review.diff import Statement, diff_frameworks
 
@@ -32,7 +33,6 @@ SECTION_CHARS = 2900
 """Under Block Kit's 3,000 characters of a section's text."""
 MAX_SECTIONS = 40
 """With the header and context, under Block Kit's 50 blocks per message."""
-HISTORY_PAGES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,22 +92,15 @@ def changelog(
     return Changelog(text, tuple(blocks), {"event_type": EVENT_TYPE, "event_payload": payload})
 
 
-def last_published(client: WebClient, channel: str, target: str) -> Published | None:
+def last_published(history: History, channel: str, target: str) -> Published | None:
     """The newest changelog of `target` in the channel's history (None when there is none)."""
-    cursor = None
-    for _ in range(HISTORY_PAGES):
-        page = client.conversations_history(
-            channel=channel, include_all_metadata=True, limit=100, cursor=cursor
-        )
-        for message in page.get("messages") or []:
+    for messages, _ in history.pages(channel):
+        for message in messages:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             if metadata.get("event_type") == EVENT_TYPE and payload.get("target") == target:
                 commit = str(payload.get("commit") or "") or None
                 return Published(str(payload.get("version")), commit, str(message.get("ts")))
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not page.get("has_more") or not cursor:
-            break
     return None
 
 
@@ -122,8 +115,11 @@ def announce(
     """Post the changelog of `head` to `channel` (a `#name` or an id); what was posted, as a
     line for the person who applied. Slack's refusals raise SlackApiError, a channel the app
     cannot see LookupError."""
-    channel_id = _channel_id(client, channel)
-    since = last_published(client, channel_id, target)
+    history = History(client)
+    channel_id = history.conversation(channel)
+    if channel_id is None:
+        raise LookupError(f"no channel {channel} that the Slack app can see; invite it")
+    since = last_published(history, channel_id, target)
     statements = diff_since(since) if since is not None else None
     message = changelog(head, target, commit, statements, since)
     client.chat_postMessage(
@@ -159,22 +155,6 @@ def _sections(lines: list[str]) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
-
-
-def _channel_id(client: WebClient, channel: str) -> str:
-    if not channel.startswith("#"):
-        return channel
-    name, cursor = channel[1:], None
-    while True:
-        page = client.conversations_list(
-            types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
-        )
-        for listed in page.get("channels") or []:
-            if listed.get("name") == name:
-                return str(listed["id"])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            raise LookupError(f"no channel {channel} that the Slack app can see; invite it")
 
 
 def tell_channel(directory: Path, head: Framework, target: Target) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,7 +50,8 @@ def transient(answer: PostResult) -> bool:
 
 
 class History:
-    """Reads where an interrupted delivery went; conversations.list answers are cached."""
+    """Reads a channel's history: where an interrupted delivery went, the last changelog;
+    conversations.list answers are cached."""
 
     def __init__(self, client: WebClient) -> None:
         self._client = client
@@ -63,24 +65,14 @@ class History:
         since just before `claimed`; (None, None) when Slack says it cannot tell (a missing
         scope, a channel left); `Unanswered` when Slack did not answer."""
         try:
-            channel = self._conversation(aimed)
+            channel = self.conversation(aimed)
             if channel is None:
                 return None, None
             messages: list[dict[str, Any]] = []
-            cursor = None
             oldest = f"{(claimed - HISTORY_MARGIN).timestamp():.6f}"
-            for _ in range(HISTORY_PAGES):
-                page = self._client.conversations_history(
-                    channel=channel,
-                    oldest=oldest,
-                    inclusive=True,
-                    include_all_metadata=True,
-                    limit=100,
-                    cursor=cursor,
-                )
-                messages += page.get("messages") or []
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not page.get("has_more") or not cursor:
+            for page, last in self.pages(channel, oldest=oldest):
+                messages += page
+                if last:
                     return channel, messages
             return channel, None
         except SlackApiError as failure:
@@ -91,7 +83,31 @@ class History:
         except (OSError, http.client.HTTPException):
             raise Unanswered from None
 
-    def _conversation(self, aimed: str) -> str | None:
+    def pages(
+        self, channel: str, *, oldest: str | None = None
+    ) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        """The channel's messages with their metadata, newest first, a page of 100 at a time
+        (since `oldest` when given), each with whether it is the history's last; at most
+        HISTORY_PAGES pages."""
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            page = self._client.conversations_history(
+                channel=channel,
+                oldest=oldest,
+                inclusive=True,
+                include_all_metadata=True,
+                limit=100,
+                cursor=cursor,
+            )
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            last = not page.get("has_more") or not cursor
+            yield page.get("messages") or [], last
+            if last:
+                return
+
+    def conversation(self, aimed: str) -> str | None:
+        """The conversation id `aimed` names: an id, a user's DM (opened), or a `#name` (None
+        when the app sees no such channel)."""
         if _CONVERSATION_ID.match(aimed):
             return aimed
         if _USER_ID.match(aimed):
