@@ -105,6 +105,8 @@ class HubSpotEmulator(Emulator):
         self.notifications: list[dict[str, Any]] = []
         self._clock = clock or (lambda: datetime.now(UTC))
         self._offset = timedelta(0)
+        self._pinned: datetime | None = None
+        """While `advance` resumes what is due, the moment it is due (the wall clock stands)."""
         super().__init__(Store(database))
         self._properties = Properties(self._store, self._now)
         self._owners = Owners(self._store, self._now)
@@ -128,6 +130,8 @@ class HubSpotEmulator(Emulator):
 
     def now(self) -> datetime:
         """The emulator's current time (the clock plus every `advance`)."""
+        if self._pinned is not None:
+            return self._pinned
         return self._clock() + self._offset
 
     def _now(self) -> str:
@@ -219,13 +223,15 @@ class HubSpotEmulator(Emulator):
             raise ValueError("the clock only moves forward")
         with self._store.transaction():
             target = self.now() + delta
-            while True:
-                due = self._runtime.next_due(target)
-                if due is None:
-                    break
-                self._offset += max(due - self.now(), timedelta(0))
-                self._runtime.resume_due()
-            self._offset += target - self.now()
+            try:
+                while (due := self._runtime.next_due(target)) is not None:
+                    # What falls due runs at that very moment: the time its retries and
+                    # delays are measured from must not drift by the milliseconds it takes.
+                    self._pinned = max(due, self.now())
+                    self._runtime.resume_due()
+            finally:
+                self._pinned = None
+            self._offset = target - self._clock()
 
     def ticket(self, ticket_id: str) -> dict[str, str | None]:
         """A ticket's stored property values (for assertions)."""
