@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -127,21 +128,20 @@ def weekly_attainment(
     framework: Framework, found: list[Outcome], weeks: list[date]
 ) -> tuple[WeeklyAttainment, ...]:
     """First-response and resolution attainment per tier and week of escalation."""
-    result = []
-    for measure in ("first_response", "resolution"):
-        for tier in framework.tiers:
-            for week in weeks:
-                cell = [
-                    o
-                    for o in found
-                    if o.measure == measure
-                    and o.row.tier == tier.id
-                    and week_of(o.row.escalated_at) == week
-                ]
-                met = sum(1 for o in cell if o.met is True)
-                decided = met + sum(1 for o in cell if o.breached)
-                result.append(WeeklyAttainment(measure, tier.id, week, figure(met, decided, 100.0)))
-    return tuple(result)
+    met: Counter[tuple[str, str | None, date]] = Counter()
+    decided: Counter[tuple[str, str | None, date]] = Counter()
+    for o in found:
+        if o.met is True or o.breached:
+            cell = (o.measure, o.row.tier, week_of(o.row.escalated_at))
+            decided[cell] += 1
+            met[cell] += o.met is True
+    cells = [
+        (measure, tier.id, week)
+        for measure in ("first_response", "resolution")
+        for tier in framework.tiers
+        for week in weeks
+    ]
+    return tuple(WeeklyAttainment(*cell, figure(met[cell], decided[cell], 100.0)) for cell in cells)
 
 
 def _median(values: list[float]) -> Figure:
