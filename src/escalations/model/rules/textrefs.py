@@ -191,23 +191,26 @@ def restated_values(index: Index) -> Iterator[Problem]:
 
 def _restated(
     prose: Prose,
-    targets: list[tuple[re.Pattern[str], re.Pattern[str], str]],
-    names: list[tuple[re.Pattern[str], str, str]],
+    targets: list[tuple[str, re.Pattern[str], re.Pattern[str], str]],
+    names: list[tuple[str, re.Pattern[str], str, str]],
 ) -> Iterator[Problem]:
     text = prose.text
     plain = text
     for ref in find_refs(text):  # what a reference writes is not restated
         plain = plain[: ref.start] + " " * (ref.end - ref.start) + plain[ref.end :]
-    segments = _segments(plain)
-    for phrase, mention, reference in targets:
-        for match in phrase.finditer(plain):
+    lower = plain.lower()
+    segments: list[tuple[int, int]] | None = None
+    # Each pattern runs only where its word is in the text: most prose names no target.
+    for unit, phrase, mention, reference in targets:
+        for match in phrase.finditer(plain) if unit in lower else ():
+            segments = segments or _segments(plain)
             start, end = next(
                 ((s, e) for s, e in segments if s <= match.start() < e), (0, len(plain))
             )
             if mention.search(text, start, end):
                 yield _warn(prose, match, reference, "a target the tier defines")
-    for pattern, reference, whose in names:
-        for match in pattern.finditer(plain):
+    for name, pattern, reference, whose in names:
+        for match in pattern.finditer(plain) if name in plain else ():
             yield _warn(prose, match, reference, whose)
 
 
@@ -224,9 +227,10 @@ def _warn(prose: Prose, match: re.Match[str], reference: str, what: str) -> Prob
 
 def _target_phrases(
     index: Index,
-) -> Iterator[tuple[re.Pattern[str], re.Pattern[str], str]]:
+) -> Iterator[tuple[str, re.Pattern[str], re.Pattern[str], str]]:
     """For each tier target of a single unit: the phrases that state it (`4 business hours`,
-    `four business hours`), the words that name its tier, and the reference to write."""
+    `four business hours`), the words that name its tier, and the reference to write; first
+    the unit, which every phrase contains."""
     for tier in index.checked("tier"):
         tier_id = str(tier.data["id"])
         names = [re.escape(tier_id).replace(r"\-", r"[\s-]")]
@@ -235,12 +239,12 @@ def _target_phrases(
         mention = re.compile(rf"(?<![\w-])(?:{'|'.join(names)})(?![\w-])", re.IGNORECASE)
         for target in TARGETS:
             value = (tier.data.get("targets") or {}).get(target)
-            phrase = _phrase(value) if isinstance(value, dict) else None
-            if phrase is not None:
-                yield phrase, mention, f"{{{{tier:{tier_id}.{target}}}}}"
+            found = _phrase(value) if isinstance(value, dict) else None
+            if found is not None:
+                yield *found, mention, f"{{{{tier:{tier_id}.{target}}}}}"
 
 
-def _phrase(target: dict[str, Any]) -> re.Pattern[str] | None:
+def _phrase(target: dict[str, Any]) -> tuple[str, re.Pattern[str]] | None:
     try:
         weeks, days, rest = duration_parts(str(target.get("duration")))
     except (ValueError, TypeError):
@@ -253,10 +257,11 @@ def _phrase(target: dict[str, Any]) -> re.Pattern[str] | None:
     number, unit = units[0]
     count = f"{number}|{_NUMBERS[number]}" if number in _NUMBERS else str(number)
     business = r"business[\s-]+" if target.get("clock") == "business" else ""
-    return re.compile(rf"(?<![\w-])(?:{count})[\s-]+{business}{unit}s?(?![\w-])", re.IGNORECASE)
+    pattern = rf"(?<![\w-])(?:{count})[\s-]+{business}{unit}s?(?![\w-])"
+    return unit, re.compile(pattern, re.IGNORECASE)
 
 
-def _owner_names(index: Index) -> Iterator[tuple[re.Pattern[str], str, str]]:
+def _owner_names(index: Index) -> Iterator[tuple[str, re.Pattern[str], str, str]]:
     """People's names, and teams' names of two words or more (one word is too common a word),
     matched as written, with the reference that writes them."""
     for kind in ("person", "team"):
@@ -266,7 +271,7 @@ def _owner_names(index: Index) -> Iterator[tuple[re.Pattern[str], str, str]]:
                 continue
             pattern = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
             reference = f"{{{{{kind}:{entity.data['id']}}}}}"
-            yield pattern, reference, f"the name of {kind} '{entity.data['id']}'"
+            yield name, pattern, reference, f"the name of {kind} '{entity.data['id']}'"
 
 
 def _segments(text: str) -> list[tuple[int, int]]:
