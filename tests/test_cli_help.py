@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from escalations import __version__
-from escalations.cli import app
+from escalations.cli import app, build_app
 from escalations.model.framework import Framework
 from escalations.publish.notes import Note, group_notes
 from escalations.sandbox.hubspot.emulator import HubSpotEmulator
@@ -152,3 +155,26 @@ def test_render_groups_its_notes(tmp_path: Path, cli: Callable[..., Result]) -> 
     lines = result.out.splitlines()
     assert lines[:3] == [f"{s}; `--verbose` lists them" for s in SUMMARIES]
     assert lines[3].startswith("wrote ") and len(lines) == 4
+
+
+def test_the_command_list_is_the_full_apps_without_importing_a_command() -> None:
+    runner = CliRunner()
+    full = runner.invoke(build_app(), ["--help"], prog_name="escalations")
+    listed = runner.invoke(build_app(overview=True), ["--help"], prog_name="escalations")
+    assert (listed.exit_code, full.exit_code) == (0, 0)
+    assert listed.output == full.output
+    for line in ("  validate        Check the framework", "  sandbox         The local"):
+        assert line in listed.output
+
+
+def test_the_command_list_imports_no_command_module() -> None:
+    script = (
+        "import sys; sys.argv = ['escalations', '--help']\n"
+        "from escalations.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('escalations.cli.'))\n"
+        "print(loaded, 'duckdb' in sys.modules, 'hubspot' in sys.modules)\n"
+    )
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.splitlines()[-1] == "[] False False"

@@ -8,6 +8,9 @@ from importlib import import_module
 from typing import Annotated, Any
 
 import typer
+from typer._click import Context, HelpFormatter
+from typer._click.utils import make_default_short_help
+from typer.core import TyperGroup
 
 from escalations import __version__
 from escalations.errors import EscalationsError
@@ -31,13 +34,59 @@ COMMANDS: dict[str, tuple[str, str]] = {
 """Command name -> (module of escalations.cli, function)."""
 GROUPS = ("notify", "review", "sandbox")
 """Command groups: each module's typer app, named as the module."""
+SUMMARIES = {
+    "validate": "Check the framework against its JSON Schemas and semantic rules.",
+    "test": "Run the framework's criteria test cases (framework/tests/*.yaml).",
+    "explain": "Explain, for a test case's ticket, what every trigger did and which leaves "
+    "decided it.",
+    "simulate": "Evaluate the criteria over a ticket export: escalations per trigger, tier, "
+    "owner, week.",
+    "sample-tickets": "Write a synthetic ticket export shaped by the field catalog (to try "
+    "`simulate`).",
+    "plan": "Show what apply would change in Notion and HubSpot, without changing anything.",
+    "apply": "Publish: Notion pages and HubSpot properties and workflows (created off).",
+    "diff": "What a change means for the framework, entity by entity, in plain language, and "
+    "which part of the version it calls for.",
+    "render": "Write what apply would send, as deterministic JSON (HubSpot properties and "
+    "workflows, Notion pages; owner ids are placeholders), or an HTML preview of the Notion "
+    "pages.",
+    "report": "Volume, escalation rate and trends, time to acknowledge, respond and resolve "
+    "against each tier's targets, repeats and open escalations, for the escalations of a "
+    "period.",
+    "version": "Print the version of escalations (as `escalations --version` does).",
+    "demo": "Run the escalation loop with no accounts: deploy the workflows to a HubSpot "
+    "emulator whose workflows call the notifier, open two tickets that meet triggers, tell "
+    "their owners in a Slack emulator, press Acknowledge on one, let the other move on a "
+    "level, and print who was told what and when, and the Slack messages.",
+    "codeowners": "Make the owners of each level, trigger and playbook its reviewers on GitHub.",
+    "init": "Start a framework repository of your own: framework, targets, workflows and hooks.",
+    "notify": "Tell escalation owners on Slack: learn of events and keep them in the outbox.",
+    "review": "Escalation reviews: start the next record, check whether done action items worked.",
+    "sandbox": "The local emulators of the sandbox target.",
+}
+"""The first paragraph of each command's and group's help, in the order `escalations --help`
+lists them, so that the list costs no command's imports (tests/test_cli_help.py holds them to
+the commands' own help)."""
 
 
-def build_app(only: str | None = None) -> typer.Typer:
-    """The typer app with every command, or with the one named `only`: a command imports
-    what it uses, and importing all of them (HubSpot's, Notion's and Slack's clients,
-    DuckDB, matplotlib) would cost every command's start more than `validate` itself takes."""
+class _Overview(TyperGroup):
+    """The app when no command is named (`escalations`, `--help`, `--version`): it lists the
+    commands from SUMMARIES, as typer would, without importing any of them."""
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in SUMMARIES)
+        rows = [(name, make_default_short_help(text, limit)) for name, text in SUMMARIES.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def build_app(only: str | None = None, *, overview: bool = False) -> typer.Typer:
+    """The typer app with every command, or with the one named `only`, or with none but their
+    list (`overview`): a command imports what it uses, and importing all of them (HubSpot's,
+    Notion's and Slack's clients, DuckDB, matplotlib) would cost every command's start more
+    than `validate` itself takes."""
     built = typer.Typer(
+        cls=_Overview if overview else TyperGroup,
         name="escalations",
         no_args_is_help=True,
         add_completion=False,
@@ -47,11 +96,11 @@ def build_app(only: str | None = None) -> typer.Typer:
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    for name, (module, function) in COMMANDS.items():
+    for name, (module, function) in () if overview else COMMANDS.items():
         if only in (None, name):
             command = getattr(import_module(f"escalations.cli.{module}"), function)
             built.command(name)(command)
-    for group in GROUPS:
+    for group in () if overview else GROUPS:
         if only in (None, group):
             built.add_typer(import_module(f"escalations.cli.{group}").app)
     built.callback()(_options)
@@ -90,10 +139,11 @@ def _options(
     """
 
 
-def _requested(arguments: list[str]) -> str | None:
-    """The command the arguments name, when it is one: only it is loaded."""
+def _requested(arguments: list[str]) -> tuple[str | None, bool]:
+    """The command the arguments name, when it is one (only it is loaded), and whether they
+    name none at all (the overview will do: help or --version)."""
     first = next((a for a in arguments if not a.startswith("-")), None)
-    return first if first in COMMANDS or first in GROUPS else None
+    return (first if first in COMMANDS or first in GROUPS else None), first is None
 
 
 def main() -> None:
@@ -101,7 +151,8 @@ def main() -> None:
     (with its traceback), 130 on Ctrl-C."""
     try:
         # Usage errors (2), typer.Exit codes and Ctrl-C in a command (130) are typer's exits.
-        build_app(_requested(sys.argv[1:]))(prog_name="escalations")
+        only, overview = _requested(sys.argv[1:])
+        build_app(only, overview=overview)(prog_name="escalations")
     except EscalationsError as exc:
         _fail(f"error: {exc}")
     except KeyboardInterrupt:
