@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import calendar
 import sys
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -107,18 +108,29 @@ def report(
 def _source(
     export: Path | None, target: Target, model: Framework
 ) -> AbstractContextManager[Source]:
-    from escalations.report.sources import from_export, from_target
+    from escalations.report.sources import from_export
 
     if export is not None:
         prefix = target.hubspot.prefix if target.hubspot else "esc_"
         return from_export(export, model, prefix)
-    bar = typer.progressbar(length=1, label="reading HubSpot", file=sys.stderr)
+    return _pulled(target, model)
 
-    def progress(seen: Progress) -> None:
-        bar.length = max(seen.expected, 1)
-        bar.update(seen.stored - bar.pos)
 
-    return from_target(target, model, progress)
+@contextmanager
+def _pulled(target: Target, model: Framework) -> Iterator[Source]:
+    """The history pulled from the target's HubSpot, with a progress bar that ends (and ends
+    its line) once the pull is done, or failed."""
+    from escalations.report.sources import from_target
+
+    with ExitStack() as stack:
+        with typer.progressbar(length=1, label="reading HubSpot", file=sys.stderr) as bar:
+
+            def progress(seen: Progress) -> None:
+                bar.length = max(seen.expected, 1)
+                bar.update(seen.stored - bar.pos)
+
+            source = stack.enter_context(from_target(target, model, progress))
+        yield source
 
 
 def _publish(built: Report, target: Target, first: date, last: date) -> None:
