@@ -229,3 +229,58 @@ def test_sql_for_a_warehouse_needs_no_export(cli: Callable[..., Result]) -> None
     unknown = cli(*args, "--since", "2026-10-01", "--dialect", "oracle")
     assert unknown.code == 2
     assert "'oracle' is not one of" in unknown.err
+
+
+def test_postgres_computes_the_report_figures_as_duckdb_and_the_report_do(
+    postgres: psycopg.Connection[Any],
+) -> None:
+    from datetime import date
+
+    from escalations.report.history import connect as history
+    from escalations.report.metrics import build
+    from escalations.report.sql import compile_report
+
+    from .report_history import COLUMNS, ROWS, insert
+    from .test_report_sql import (
+        EXTRA,
+        PERIODS,
+        differences,
+        figures_of,
+        generated_rows,
+        report_figures,
+        targets_of,
+        with_other_calendars,
+    )
+
+    framework = with_other_calendars(EXAMPLE)
+    duck = history(None)
+    insert(duck, [*ROWS, *EXTRA, *generated_rows(framework, 7)])
+    weeks = [(date(2026, 9, 21) + timedelta(weeks=n), 400 + n) for n in range(8) if n != 5]
+    duck.executemany("INSERT INTO ticket_weeks VALUES (?, ?)", weeks)
+    # The user's own tables: a schema, a name that needs quoting.
+    times = {"created_at", "escalated_at", "acknowledged_at", "first_response_at", "resolved_at"}
+    columns = ", ".join(
+        f"{c} {'TIMESTAMPTZ' if c in times else 'INTEGER' if c == 'level' else 'TEXT'}"
+        for c in COLUMNS
+    )
+    postgres.execute("DROP SCHEMA IF EXISTS support CASCADE")
+    postgres.execute("CREATE SCHEMA support")
+    postgres.execute(f"CREATE TABLE support.escalation_history ({columns})")
+    postgres.execute('CREATE TABLE "weekly-tickets" (week DATE, tickets BIGINT)')
+    with postgres.cursor().copy(
+        f"COPY support.escalation_history ({', '.join(COLUMNS)}) FROM STDIN"
+    ) as copy:
+        for row in duck.execute(f"SELECT {', '.join(COLUMNS)} FROM escalations").fetchall():
+            copy.write_row(row)
+    with postgres.cursor().copy('COPY "weekly-tickets" FROM STDIN') as copy:
+        for row in weeks:
+            copy.write_row(row)
+    tables = {"table": "support.escalation_history", "weeks_table": "weekly-tickets"}
+    for since, until in PERIODS:
+        sql = compile_report(framework, since, until, "postgres", **tables)
+        in_postgres = figures_of(postgres.execute(sql).fetchall())
+        in_duckdb = figures_of(duck.execute(compile_report(framework, since, until)).fetchall())
+        assert differences(in_postgres, in_duckdb) == []
+        assert targets_of(in_postgres) == targets_of(in_duckdb)
+        assert differences(in_postgres, report_figures(build(duck, framework, since, until))) == []
+        assert in_postgres[("escalations", "period", f"{since} to {until}")][0] > 100

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 from .options import FrameworkOption, TargetOption, TargetsFileOption
 from .output import load
+from .simulate import Dialect
 
 
 def _day(text: str | None, option: str) -> date | None:
@@ -70,6 +71,32 @@ def report(
     framework: FrameworkOption = Path("framework"),
     target: TargetOption = "sandbox",
     targets_file: TargetsFileOption = Path("sync/targets.yaml"),
+    sql: Annotated[
+        bool,
+        typer.Option(
+            "--sql", help="Print the SQL that computes the figures in a warehouse, and stop."
+        ),
+    ] = False,
+    dialect: Annotated[
+        Dialect,
+        typer.Option(help="With --sql: the engine whose SQL to print (transpiled from DuckDB's)."),
+    ] = Dialect.duckdb,
+    table: Annotated[
+        str,
+        typer.Option(
+            "--table",
+            help="With --sql: the table of escalations (the history's columns).",
+            metavar="NAME",
+        ),
+    ] = "escalations",
+    weeks_table: Annotated[
+        str,
+        typer.Option(
+            "--weeks-table",
+            help="With --sql: the table of tickets created per week.",
+            metavar="NAME",
+        ),
+    ] = "ticket_weeks",
 ) -> None:
     """Volume, escalation rate and trends, time to acknowledge, respond and resolve against
     each tier's targets, repeats and open escalations, for the escalations of a period.
@@ -77,19 +104,29 @@ def report(
     Example:
 
         escalations report --since 2026-11-01 --until 2026-11-30 --format markdown --out report
+
+    With --sql, the query of the headline figures instead, to run where the history is (the
+    tables escalations and ticket_weeks, or --table and --weeks-table):
+
+        escalations report --sql --dialect postgres --since 2026-10-05 --until 2026-10-18
     """
     # imported here: matplotlib and DuckDB would slow every other command's start
     from escalations.report import formats, metrics
 
     fmt = formats.parse_format(output)
     model = load(framework)
-    chosen = choose(load_targets(targets_file), target)
     now = datetime.now(UTC)
-    last = _day(until, "--until") or now.date()
-    first = _day(since, "--since") or last - timedelta(days=27)
-    if last < first:
-        raise typer.BadParameter(f"the period ends ({last}) before it starts ({first}).",
-                                 param_hint="'--since'")  # fmt: skip
+    first, last = _period_of(since, until, now.date())
+    if sql:
+        if export is not None or out is not None or publish or output != "text":
+            hint = "'--from' / '--out' / '--publish' / '--format'"
+            raise typer.BadParameter("does not go with --sql.", param_hint=hint)
+        typer.echo(_query(model, first, last, dialect, table, weeks_table))
+        return
+    if dialect is not Dialect.duckdb or table != "escalations" or weeks_table != "ticket_weeks":
+        hint = "'--dialect' / '--table' / '--weeks-table'"
+        raise typer.BadParameter("only goes with --sql.", param_hint=hint)
+    chosen = choose(load_targets(targets_file), target)
     with _source(export, chosen, model) as source:
         typer.echo(source.described, err=True)
         for note in source.notes:
@@ -103,6 +140,29 @@ def report(
         typer.echo(formats.render(built, fmt), nl=False)
     if publish:
         _publish(built, chosen, first, last)
+
+
+def _period_of(since: str | None, until: str | None, today: date) -> tuple[date, date]:
+    last = _day(until, "--until") or today
+    first = _day(since, "--since") or last - timedelta(days=27)
+    if last < first:
+        raise typer.BadParameter(f"the period ends ({last}) before it starts ({first}).",
+                                 param_hint="'--since'")  # fmt: skip
+    return first, last
+
+
+def _query(
+    model: Framework, first: date, last: date, dialect: Dialect, table: str, weeks_table: str
+) -> str:
+    # Imported here: sqlglot is only needed by this option.
+    from escalations.report.sql import compile_report, table_reference
+
+    for name, option in ((table, "--table"), (weeks_table, "--weeks-table")):
+        try:
+            table_reference(name)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from exc
+    return compile_report(model, first, last, dialect.value, table=table, weeks_table=weeks_table)
 
 
 def _source(
