@@ -134,25 +134,6 @@ def load_tickets(
     return TicketTable(path, rows, source.columns, source.ignored, source.missing, first, last)
 
 
-def count_tickets(
-    connection: duckdb.DuckDBPyConnection, source: TicketSource, framework: Framework
-) -> tuple[int, datetime, datetime]:
-    """How many tickets the export holds and their first and last creation times, from
-    the creation column alone (a ticket without one is a bad value, explained)."""
-    field = next(f for f in framework.fields if f.id == source.created)
-    created = _typed(field, _text(source.columns[source.created]))
-    rows, known, first, last = run_sql(
-        connection,
-        source.path,
-        f"SELECT count(*), count({created}), min({created}), max({created}) FROM {source.scan}",
-    )[0]
-    if not rows:
-        raise EscalationsError(f"{source.path}: the file holds no tickets.")
-    if known < rows:
-        explain_bad_values(connection, source, framework)
-    return int(rows), first, last  # type: ignore[return-value]
-
-
 def run_sql(connection: duckdb.DuckDBPyConnection, path: Path, sql: str) -> list[tuple[str, ...]]:
     try:
         return connection.execute(sql).fetchall()
