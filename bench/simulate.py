@@ -6,10 +6,11 @@ Usage: python bench/simulate.py [--count 1000000] [--large 5000000] [--format cs
 Writes `--count` synthetic tickets for the example framework (`escalations sample-tickets`,
 not timed; reused from `--keep DIR` when already there) and a `--large` export made of copies
 of it with other ticket ids (in DuckDB, not timed), then
-1. times `escalations simulate`'s path (read the export, type and check every value,
-   evaluate the compiled criteria, summarize) in a fresh process per run, so that each peak
-   memory (max RSS) is its own: the median of `--runs` runs on `--count` tickets, one run on
-   `--large`, each next to today's figure and the goal;
+1. times `escalations simulate --format json` end to end as a whole process (start and
+   imports, reading the framework, reading the export, typing and checking every value,
+   evaluating the compiled criteria, summarizing, printing), each run its own process with
+   its own peak memory (max RSS): the median of `--runs` runs on `--count` tickets, one run
+   on `--large`, each next to today's figure and the goal;
 2. the pure-Python engine (what `escalations test` uses, here without building the
    explanations) on the same typed tickets, streamed from DuckDB (the reading is not
    counted, only the evaluation), and checks that both escalate the same tickets by the same
@@ -82,21 +83,6 @@ def load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-def measure(export: Path) -> None:
-    """One run in this process: print seconds, CPU seconds, peak MiB and counts as JSON."""
-    framework = validate_framework(ROOT / "framework").framework
-    assert framework is not None
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    started = time.perf_counter()
-    result = simulate(framework, export, as_of=AS_OF)
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    counts = {t.trigger: t.escalated for t in result.triggers if t.escalated}
-    report = {"seconds": seconds, "cpu": cpu, "peak": after.ru_maxrss / 1024, "counts": counts}
-    print(json.dumps(report))
-
-
 class Run(NamedTuple):
     seconds: float
     cpu: float
@@ -105,12 +91,22 @@ class Run(NamedTuple):
 
 
 def run_child(export: Path) -> Run:
-    """`measure` in a fresh process, so that its peak memory is its own."""
-    command = [sys.executable, __file__, "--measure", str(export)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
-    report = json.loads(done.stdout.splitlines()[-1])
-    counts: Counter[str] = Counter(report["counts"])
-    return Run(report["seconds"], report["cpu"], report["peak"], counts)
+    """`escalations simulate --format json` as a whole process (start, imports, reading the
+    framework, the simulation, the output): its wall-clock and CPU seconds, its peak memory."""
+    command = [sys.executable, "-m", "escalations", "simulate", str(export), "--framework",
+               str(ROOT / "framework"), "--at", AS_OF.isoformat(), "--format", "json"]  # fmt: skip
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed:\n{err.read()}")
+        out.seek(0)
+        report = json.load(out)
+    counts = Counter({t["trigger"]: t["escalated"] for t in report["triggers"] if t["escalated"]})
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, counts)
 
 
 def copies(source: Path, target: Path, count: int, total: int) -> None:
@@ -148,21 +144,27 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the exports here and keep them")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-engine", action="store_true")
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.measure:
-        measure(args.measure)
-        return
     framework = validate_framework(ROOT / "framework").framework
     assert framework is not None
+    if args.prepare:
+        export = export_of(framework, args.prepare, args.format, args.count)
+        large = args.prepare / f"tickets-{args.large}.{args.format}"
+        if not large.exists():
+            copies(export, large, args.count, args.large)
+        return
     print(load())
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        export = export_of(framework, folder, args.format, args.count)
+        # Written by another process: a child's peak memory starts at the memory of the
+        # process that starts it (Linux keeps the high-water mark across exec).
+        prepare = [sys.executable, __file__, "--prepare", str(folder), "--count", str(args.count),
+                   "--large", str(args.large), "--format", args.format]  # fmt: skip
+        subprocess.run(prepare, check=True)
+        export = folder / f"tickets-{args.count}.{args.format}"
         large = folder / f"tickets-{args.large}.{args.format}"
-        if not large.exists():
-            copies(export, large, args.count, args.large)
 
         runs = [run_child(export) for _ in range(args.runs)]
         seconds = statistics.median(r.seconds for r in runs)

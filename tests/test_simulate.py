@@ -229,3 +229,16 @@ def test_the_streamed_simulation_counts_as_the_tables_of_a_comparison(
     escalated = {t.trigger: t.escalated for t in streamed.triggers}
     assert escalated["first-response-breach"] > 0 and escalated["no-update-within-cadence"] > 0
     assert sum(n for _, n in streamed.weekly) == streamed.escalated
+
+
+def test_tickets_older_than_the_first_window_count_as_in_the_tables_of_a_comparison(
+    framework: Framework, export: Path
+) -> None:
+    """Evaluated two years on, every ticket is older than the year the calendars first cover:
+    the streamed simulation reads the file again with calendars reaching back to them."""
+    as_of = datetime(2028, 11, 2, tzinfo=UTC)
+    streamed = simulate(framework, export, as_of=as_of)
+    compared = simulate(framework, export, as_of=as_of, baseline=("same", framework))
+    assert streamed.triggers == compared.triggers and streamed.weekly == compared.weekly
+    escalated = {t.trigger: t.escalated for t in streamed.triggers}
+    assert escalated["first-response-breach"] > 0 and escalated["no-update-within-cadence"] > 0

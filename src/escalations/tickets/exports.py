@@ -17,6 +17,9 @@ from escalations.model.framework import Field, Framework
 ID_COLUMNS = ("ticket_id", "hs_object_id", "ticket id", "record id", "id")
 """Column names (any case) that hold the ticket id, in order of preference."""
 
+CHECKED_TYPES = ("number", "datetime", "bool", "enumeration")
+"""Field types whose values can fail to fit (any text is a string or an owner)."""
+
 SUFFIXES = {
     ".csv": "csv",
     ".jsonl": "json",
@@ -78,22 +81,27 @@ def open_export(
             f"{' or '.join(repr(n) for n in names)}."
         )
     id_sql = f"CAST({quote(id_column)} AS VARCHAR)" if id_column else "CAST(NULL AS VARCHAR)"
-    # Each value is typed once, in the inner query; the check reads the typed value back.
+    # Each value is typed once, in the inner query; the check reads the typed value back,
+    # and reads the raw text only where the typed value is unknown.
     inner = [f"{id_sql} AS ticket_id"]
+    checks = []
     for name, column in mapping.items():
         inner.append(f"{_typed(fields[name], _text(column))} AS {quote(name)}")
-        inner.append(f"({_given(column)}) AS {quote('_given_' + name)}")
+        if name == created:
+            # Unknown, whether empty or not a date-time: every ticket needs its creation time.
+            checks.append(f"({quote(name)} IS NULL)")
+        elif fields[name].type in CHECKED_TYPES:
+            raw = quote("_text_" + name)
+            inner.append(f"{_text(column)} AS {raw}")
+            checks.append(
+                f"(CASE WHEN {quote(name)} IS NULL THEN {_given_text(raw)} ELSE FALSE END)"
+            )
     absent = [
         f"CAST(NULL AS {SQL_TYPES[f.type]}) AS {quote(f.id)}"
         for f in framework.fields
         if f.id not in mapping
     ]
-    bad = " OR ".join(
-        [
-            *(f"({quote('_given_' + n)} AND {quote(n)} IS NULL)" for n in mapping),
-            f"(NOT {quote('_given_' + created)})",
-        ]
-    )
+    bad = " OR ".join(checks)
     typed = [quote(f.id) for f in framework.fields if f.id in mapping]
     query = (
         f"SELECT ticket_id, {', '.join(typed + absent)}, ({bad}) AS _bad "
@@ -124,25 +132,6 @@ def load_tickets(
     if flagged:
         explain_bad_values(connection, source, framework)
     return TicketTable(path, rows, source.columns, source.ignored, source.missing, first, last)
-
-
-def count_tickets(
-    connection: duckdb.DuckDBPyConnection, source: TicketSource, framework: Framework
-) -> tuple[int, datetime, datetime]:
-    """How many tickets the export holds and their first and last creation times, from
-    the creation column alone (a ticket without one is a bad value, explained)."""
-    field = next(f for f in framework.fields if f.id == source.created)
-    created = _typed(field, _text(source.columns[source.created]))
-    rows, known, first, last = run_sql(
-        connection,
-        source.path,
-        f"SELECT count(*), count({created}), min({created}), max({created}) FROM {source.scan}",
-    )[0]
-    if not rows:
-        raise EscalationsError(f"{source.path}: the file holds no tickets.")
-    if known < rows:
-        explain_bad_values(connection, source, framework)
-    return int(rows), first, last  # type: ignore[return-value]
 
 
 def run_sql(connection: duckdb.DuckDBPyConnection, path: Path, sql: str) -> list[tuple[str, ...]]:
@@ -213,7 +202,46 @@ def _text(column: str) -> str:
 
 
 def _typed(field: Field, text: str) -> str:
-    """The SQL that types a raw text value as the engine does (tickets.normalize)."""
+    """The SQL that types a raw text value as the engine does (tickets.normalize).
+
+    Trimming costs more than the typing itself, so the values exactly as written (nearly
+    all of them) are typed first without it; the rest take the careful form. Both agree:
+    `trim` removes only Unicode space separators at the ends, which the casts either skip
+    (an ASCII space) or fail on, and a clean value is its own trimmed self."""
+    careful = _typed_carefully(field, text)
+    if field.type in ("number", "datetime"):
+        cast = f"TRY_CAST({text} AS {SQL_TYPES[field.type]})"
+        return f"COALESCE({cast}, CASE WHEN {text} IS NOT NULL THEN {careful} END)"
+    if field.type in ("bool", "enumeration"):
+        exact = " ".join(
+            f"WHEN {literal(written)} THEN {value}" for written, value in _spellings(field).items()
+        )
+        return f"CASE {text} {exact} ELSE {careful} END"
+    # A first byte that is printable ASCII and not a space: trimming leaves the value whole.
+    return f"CASE WHEN {text} >= '!' AND {text} < chr(127) THEN {text} ELSE {careful} END"
+
+
+def _spellings(field: Field) -> dict[str, str]:
+    """Exact spellings of bool or option values -> their SQL value, as the careful form
+    maps them (its first match by lowercase); ASCII alone, whose case both sides agree on."""
+    if field.type == "bool":
+        words = {"true": "TRUE", "yes": "TRUE", "1": "TRUE"}
+        words |= {"false": "FALSE", "no": "FALSE", "0": "FALSE"}
+        named = [(spelling, value) for word, value in words.items() for spelling in (
+            word, word.upper(), word.capitalize())]  # fmt: skip
+        return dict(named)
+    mapped: dict[str, str] = {}
+    names = [(n, o.value) for o in field.options for n in (o.label, o.hubspot, o.value)]
+    for written, _ in names:
+        if not written.isascii() or written.strip() != written or not written:
+            continue
+        value = next(v for n, v in names if n.lower() == written.lower())
+        mapped.setdefault(written, literal(value))
+    return mapped
+
+
+def _typed_carefully(field: Field, text: str) -> str:
+    """The typing of any raw text, trimmed first."""
     value = f"NULLIF(trim({text}), '')"
     if field.type == "number":
         return f"TRY_CAST({value} AS DOUBLE)"
@@ -242,7 +270,11 @@ def _typed(field: Field, text: str) -> str:
 
 def _given(column: str) -> str:
     """True where the column holds a value (not empty, not only spaces)."""
-    return f"NULLIF(trim({_text(column)}), '') IS NOT NULL"
+    return _given_text(_text(column))
+
+
+def _given_text(text: str) -> str:
+    return f"NULLIF(trim({text}), '') IS NOT NULL"
 
 
 def _bad(field: Field, column: str) -> str:

@@ -6,18 +6,19 @@ import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from escalations.criteria.sql import Compiler, literal
+from escalations.criteria.sql import Compiler, literal, quote
+from escalations.errors import EscalationsError
 from escalations.model.framework import Framework
 from escalations.tickets.exports import (
+    TicketSource,
     TicketTable,
     connect,
-    count_tickets,
     explain_bad_values,
     load_tickets,
     open_export,
@@ -33,6 +34,10 @@ from escalations.tickets.impact import (
 MEMORY_LIMIT = "192MB"
 """DuckDB's memory for a simulation: the streaming query needs a few buffers per thread;
 beyond it, a comparison's tables of tickets and outcomes spill to disk."""
+
+WINDOW = timedelta(days=366)
+"""How far before the evaluation time the calendars reach at first: most exports hold the
+tickets of the last months, so that one read of the file suffices."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,23 +138,46 @@ def _stream(
     connection: duckdb.DuckDBPyConnection, framework: Framework, path: Path, as_of: datetime
 ) -> Simulation:
     """Type, evaluate and count the tickets in one streaming query: no table of tickets or
-    outcomes, so memory does not grow with the export. A first, lighter read of the
-    creation column alone gives the dates the business calendars must cover."""
+    outcomes, so memory does not grow with the export, and the file is read once. The
+    business calendars must cover the tickets' dates: the query assumes the tickets of the
+    `WINDOW` before `as_of` and says how old the oldest is; the rare export with older tickets
+    is evaluated again with calendars that reach back to it."""
     source = open_export(connection, path, framework)
-    rows, first_created, _ = count_tickets(connection, source, framework)
-    compiler = Compiler(framework)
-    evaluated = compiler.query_for(as_of, first_created, tickets=source.query, keep=("_bad",))
-    counts = run_sql(
-        connection,
-        path,
-        "SELECT trigger, CAST(date_trunc('week', escalated_at) AS DATE) AS week, count(*), "
-        f"bool_or(_bad) FROM ({evaluated}) AS outcomes GROUP BY trigger, week",
-    )
+    assumed = as_of - WINDOW
+    counts, rows, oldest = _count_escalations(connection, framework, source, as_of, assumed)
+    if oldest is not None and oldest < assumed:
+        counts, rows, oldest = _count_escalations(connection, framework, source, as_of, oldest)
+    if not rows:
+        raise EscalationsError(f"{path}: the file holds no tickets.")
     if any(flagged for *_, flagged in counts):
         explain_bad_values(connection, source, framework)
     escalated = [row[:3] for row in counts if row[0] is not None]
     notes = (source.ignored, source.missing)
     return _summarize(framework, path, rows, notes, as_of, escalated, None)
+
+
+def _count_escalations(
+    connection: duckdb.DuckDBPyConnection,
+    framework: Framework,
+    source: TicketSource,
+    as_of: datetime,
+    first_created: datetime,
+) -> tuple[list[tuple[Any, ...]], int, datetime | None]:
+    """Escalations by (trigger, week) with whether any row is bad, with calendars covering
+    tickets created from `first_created` on; the tickets counted and the oldest's creation."""
+    compiler = Compiler(framework)
+    keep = ("_bad", source.created)
+    evaluated = compiler.query_for(as_of, first_created, tickets=source.query, keep=keep)
+    groups = run_sql(
+        connection,
+        source.path,
+        "SELECT trigger, CAST(date_trunc('week', escalated_at) AS DATE) AS week, count(*), "
+        f"bool_or(_bad), min({quote(source.created)}) FROM ({evaluated}) AS outcomes "
+        "GROUP BY trigger, week",
+    )
+    oldest = min((row[4] for row in groups if row[4] is not None), default=None)
+    counts = [row[:4] for row in groups]
+    return counts, sum(int(row[2]) for row in groups), oldest  # type: ignore[return-value]
 
 
 def _summarize(
