@@ -56,6 +56,8 @@ class Compiler:
         self.calendars = {c.id: c for c in framework.calendars}
         self.triggers = [t for t in framework.triggers if t.enabled]
         self.created = created_field(framework)
+        self.lowered: set[str] = set()
+        """The text fields whose lower-case form the conditions read (one column each)."""
 
     # -- conditions ------------------------------------------------------------------------
 
@@ -77,7 +79,7 @@ class Compiler:
         op = leaf.op
         values = leaf.value if isinstance(leaf.value, tuple | list) else (leaf.value,)
         if field.type == "string":
-            text = f"lower({value})"
+            text = self._lower(field, value)
             lowered = [str(v).lower() for v in values]
             listed = ", ".join(literal(v) for v in lowered)
             tests = {
@@ -103,6 +105,15 @@ class Compiler:
         listed = ", ".join(literal(v) for v in values)
         negate = "NOT " if op in ("neq", "not_in") else ""
         return f"({value} {negate}IN ({listed}))"
+
+    def _lower(self, field: Field, value: str) -> str:
+        """The lower-case text: computed once per ticket, in the `_lower_<field>` column of the
+        enrollment's input, where a text is read by many leaves (a keyword list is a dozen),
+        since the engines lower it again for each of them. Field ids cannot start with `_`."""
+        if value != quote(field.id):
+            return f"lower({value})"
+        self.lowered.add(field.id)
+        return quote("_lower_" + field.id)
 
     def condition(self, condition: Condition, moment: str) -> str:
         groups = [
@@ -164,7 +175,12 @@ class Compiler:
         selects = ", ".join(
             f"{self.enrollment(t, moment)} AS {quote('e_' + t.id)}" for t in self.triggers
         )
-        ctes.append(f"enrolled AS (SELECT t.*, {selects} FROM tickets t)")
+        fired = ", ".join(f"{self.fired(t, moment)} AS {quote('f_' + t.id)}" for t in self.triggers)
+        lowered = "".join(
+            f", lower({quote(name)}) AS {quote('_lower_' + name)}" for name in sorted(self.lowered)
+        )
+        source = f"(SELECT *{lowered} FROM tickets)" if lowered else "tickets"
+        ctes.append(f"enrolled AS (SELECT t.*, {selects} FROM {source} t)")
         source = "enrolled"
         for trigger in self.triggers:
             if trigger.after is None:
@@ -173,7 +189,6 @@ class Compiler:
             due = self._due_step(trigger, source, days)
             ctes.append(f"{step} AS ({due})")
             source = step
-        fired = ", ".join(f"{self.fired(t, moment)} AS {quote('f_' + t.id)}" for t in self.triggers)
         kept = "".join(f", {quote(name)}" for name in keep)
         ctes.append(f"fired AS (SELECT ticket_id{kept}, {fired} FROM {source})")
         first = _least([quote("f_" + t.id) for t in self.triggers])
