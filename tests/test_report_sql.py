@@ -319,7 +319,7 @@ def test_report_sql_from_the_cli(
     unknown = cli(*args, "--dialect", "oracle", *period)
     assert unknown.code == 2
     assert (
-        "Invalid value for '--dialect': Value error, 'oracle' is not one of 'duckdb', "
+        "Invalid value for '--dialect': 'oracle' is not one of 'duckdb', "
         "'postgres', 'bigquery', 'snowflake'." in unknown.err
     )
     # without --since, the four weeks up to --until, as the report itself
