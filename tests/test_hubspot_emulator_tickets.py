@@ -173,6 +173,8 @@ def test_search_has_its_own_four_per_second_limit(hub: HubSpotEmulator, client: 
     body = error_body(caught.value)
     assert caught.value.status == 429
     assert (body["policyName"], body["errorType"]) == ("SECONDLY", "RATE_LIMIT")
+    search_route = ("POST", "/crm/v3/objects/tickets/search")
+    assert (hub.requests[search_route], hub.refused[search_route]) == (5, 1)
     client.crm.properties.core_api.get_all("tickets")  # other calls are not affected
     time.sleep(1.05)
     assert raw_search(client).total == 0
@@ -197,10 +199,11 @@ def test_ten_secondly_rolling_limit_and_counts() -> None:
         assert flows(client, "GET").status_code == 429
         assert hub.requests[("GET", "/crm/v3/properties/{objectType}/{propertyName}")] == 4
         assert hub.requests[("GET", "/automation/v4/flows")] == 1
+        assert sum(hub.refused.values()) == 2  # the fourth property read and the flows read
         time.sleep(1.05)
         assert flows(client, "GET").status_code == 200
         hub.reset_counts()
-        assert not hub.requests
+        assert not hub.requests and not hub.refused
 
 
 def test_injected_faults(hub: HubSpotEmulator, client: HubSpot) -> None:

@@ -127,7 +127,9 @@ def test_a_known_history_is_stored_row_for_row(
     assert weeks == [("2026-03-02", 3), ("2026-03-09", 1)]
     assert (refresh.stored, refresh.weeks, refresh.notes) == (2, 2, ())
     # newest and oldest modified, one page, oldest and newest created, two weeks counted
-    assert refresh.searches == hub.requests[SEARCH] == 2 + 1 + 2 + 2
+    # (a search a busy machine delayed into the next one's second is answered 429 and retried)
+    assert refresh.searches == hub.requests[SEARCH]
+    assert hub.requests[SEARCH] - hub.refused[SEARCH] == 2 + 1 + 2 + 2
 
 
 def test_pages_past_200_and_splits_ranges_over_the_cap(
@@ -160,7 +162,7 @@ def test_the_incremental_refresh_reads_only_changed_rows(
     refresh = pull(portal, framework, con)
     # the newest (1), one page of the changed row (1), the newest creation (1): no week to
     # count again (the tickets were created before the cursor's week)
-    assert (refresh.stored, hub.requests[SEARCH]) == (1, 3)
+    assert (refresh.stored, hub.requests[SEARCH] - hub.refused[SEARCH]) == (1, 3)
     statuses = con.execute("SELECT status, count(*) FROM escalations GROUP BY 1 ORDER BY 1")
     assert statuses.fetchall() == [("open", 4), ("resolved", 1)]
 

@@ -100,6 +100,9 @@ class HubSpotEmulator(Emulator):
         self.rate_limit = rate_limit
         self.window = window
         self.requests: Counter[tuple[str, str]] = Counter()
+        self.refused: Counter[tuple[str, str]] = Counter()
+        """The requests answered 429 by a rate limit, by (method, route template); what a
+        client asked for is `requests - refused`, whatever the machine's timing cost it."""
         self.journal: list[tuple[str, str, dict[str, str], Any]] = []
         """(method, route template, query, JSON body or None) of every request, in order."""
         self.notifications: list[dict[str, Any]] = []
@@ -140,6 +143,7 @@ class HubSpotEmulator(Emulator):
     def reset_counts(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.refused.clear()
             self.journal.clear()
 
     def inject(
@@ -279,7 +283,7 @@ class HubSpotEmulator(Emulator):
             category, message = ERRORS[401]
             raise ApiError(401, message, category)
         template = route[0] if route else ""
-        self._throttle(template, extra)
+        self._throttle(method, template, extra)
         with self._lock:
             fault = take_fault(self._faults, method, template)
         if fault is not None and fault.answers_early:
@@ -308,17 +312,20 @@ class HubSpotEmulator(Emulator):
                 raise Prepared(Response(result[0], result[1], dict(extra), reset=True))
         return result
 
-    def _throttle(self, template: str, extra: dict[str, str]) -> None:
+    def _throttle(self, method: str, template: str, extra: dict[str, str]) -> None:
         with self._lock:
             if template == SEARCH:
                 bucket = self._searches.setdefault(self.token, Window(SEARCH_PER_SECOND, 1.0))
                 if bucket.take() is None:
+                    self.refused[(method, template)] += 1
                     raise rate_limited("SECONDLY", SEARCH_PER_SECOND, 1.0)
                 return
             if self.rate_limit is None or template in Companies.UNTHROTTLED:
                 return
             window = self._windows.setdefault(self.token, Window(self.rate_limit, self.window))
             remaining = window.take()
+            if remaining is None:
+                self.refused[(method, template)] += 1
         if remaining is None:
             raise rate_limited("TEN_SECONDLY_ROLLING", self.rate_limit, self.window)
         extra["X-HubSpot-RateLimit-Max"] = str(self.rate_limit)
