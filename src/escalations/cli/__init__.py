@@ -90,8 +90,8 @@ def build_app(only: str | None = None, *, overview: bool = False) -> typer.Typer
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
-        # typer 0.29's rich help panel prints a type for every option, `<bool>` after each flag
-        # and after --help too; the plain help prints none for flags.
+        # typer's rich help panel (0.29's at least) prints a type for every option, `<bool>`
+        # after each flag and after --help too; the plain help prints none for flags.
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
