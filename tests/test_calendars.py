@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from escalations.criteria.calendars import add_open_time, business_day, due, open_time_between
+from escalations.criteria.calendars import (
+    add_open_time,
+    business_day,
+    due,
+    intervals_from,
+    open_time_between,
+)
 from escalations.model.framework import Calendar, Duration, Holiday, Source
 
 NINE_TO_SIX = ((9 * 60, 18 * 60),)
@@ -95,3 +103,30 @@ def test_open_time_between_instants() -> None:
     friday, monday = at("2026-03-06T15:00:00+01:00"), at("2026-03-09T10:00:00+01:00")
     assert open_time_between(BERLIN, friday, monday) == timedelta(hours=4)
     assert open_time_between(BERLIN, monday, friday) == timedelta()
+
+
+def walked(calendar: Calendar, start: datetime, end: datetime) -> timedelta:
+    """Open time between two instants, interval by interval (what the running totals save)."""
+    total = timedelta()
+    for begin, finish in intervals_from(calendar, start):
+        if begin >= end:
+            break
+        total += max(min(finish, end) - max(begin, start), timedelta())
+    return total
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    calendar=st.sampled_from([BERLIN, ALWAYS_BERLIN, SPLIT]),
+    start=st.datetimes(datetime(2025, 10, 1), datetime(2026, 12, 31), timezones=st.just(UTC)),
+    length=st.timedeltas(timedelta(0), timedelta(days=60)),
+    earlier=st.booleans(),
+)
+def test_open_time_between_is_the_sum_of_the_open_intervals(
+    calendar: Calendar, start: datetime, length: timedelta, earlier: bool
+) -> None:
+    # Asking for a later span first, then an earlier one, grows the totals both ways.
+    if earlier:
+        open_time_between(calendar, start + timedelta(days=90), start + timedelta(days=95))
+    end = start + length
+    assert open_time_between(calendar, start, end) == walked(calendar, start, end)

@@ -69,15 +69,64 @@ def add_open_time(calendar: Calendar, start: datetime, amount: timedelta) -> dat
 
 
 def open_time_between(calendar: Calendar, start: datetime, end: datetime) -> timedelta:
-    """How much open time lies between two instants."""
-    total = timedelta()
+    """How much open time lies between two instants: the parts of the first and last local
+    days, and the whole days between from the calendar's running totals (a report times
+    every escalation, many of them days long)."""
     if end <= start:
-        return total
-    for begin, finish in intervals_from(calendar, start):
-        if begin >= end:
-            break
-        total += min(finish, end) - max(begin, start)
+        return timedelta()
+    zone = ZoneInfo(calendar.timezone)
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    if first == last:
+        return _open_within(calendar, first, start, end)
+    between = _ledger(calendar).before(last) - _ledger(calendar).before(first + timedelta(days=1))
+    return (
+        _open_within(calendar, first, start, end)
+        + between
+        + _open_within(calendar, last, start, end)
+    )
+
+
+def _open_within(calendar: Calendar, day: date, start: datetime, end: datetime) -> timedelta:
+    total = timedelta()
+    for begin, finish in open_intervals_of_day(calendar, day):
+        if finish > start and begin < end:
+            total += min(finish, end) - max(begin, start)
     return total
+
+
+class _Ledger:
+    """A calendar's open time from its first day asked for to the start of each local day,
+    extended as days further out are asked for."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.calendar = calendar
+        self.base: date | None = None
+        self.after = [timedelta()]
+        """after[i]: the open time of the i days from `base` on."""
+        self.before_base = [timedelta()]
+        """before_base[i]: the open time of the i days just before `base`."""
+
+    def before(self, day: date) -> timedelta:
+        """The open time from `base` to the start of `day` (negative before `base`)."""
+        if self.base is None:
+            self.base = day
+        offset = (day - self.base).days
+        while offset >= len(self.after):
+            opened = self.base + timedelta(days=len(self.after) - 1)
+            self.after.append(self.after[-1] + _open_on(self.calendar, opened))
+        while -offset >= len(self.before_base):
+            opened = self.base - timedelta(days=len(self.before_base))
+            self.before_base.append(self.before_base[-1] + _open_on(self.calendar, opened))
+        return self.after[offset] if offset >= 0 else -self.before_base[-offset]
+
+
+@cache
+def _ledger(calendar: Calendar) -> _Ledger:
+    return _Ledger(calendar)
+
+
+def _open_on(calendar: Calendar, day: date) -> timedelta:
+    return sum((end - begin for begin, end in open_intervals_of_day(calendar, day)), timedelta())
 
 
 @cache

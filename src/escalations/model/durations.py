@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -20,6 +21,7 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**parts)
 
 
+@lru_cache(maxsize=256)  # a report asks it of the same few targets for every escalation
 def duration_parts(text: str) -> tuple[int, int, timedelta]:
     """Weeks, days, and the hours-minutes-seconds rest of a duration, kept apart because on a
     business clock a day is a business day, not 24 hours."""
