@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from escalations.criteria.conditions import OPS_BY_TYPE, Condition, Leaf
 from escalations.criteria.evaluate import Engine
-from escalations.criteria.sql import SQL_TYPES, Compiler, quote
+from escalations.criteria.sql import SQL_TYPES, Compiler
+from escalations.criteria.sqltext import quote
 from escalations.criteria.ticket import Ticket, ticket_of_case
 from escalations.model.durations import parse_duration
 from escalations.model.framework import After, Case, Duration, Field, Framework, Trigger

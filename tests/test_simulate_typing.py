@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalations.criteria.sql import literal
+from escalations.criteria.sqltext import literal
 from escalations.model.framework import Field, Framework
 from escalations.tickets.exports import _typed, _typed_carefully, connect
 

@@ -19,7 +19,8 @@ from sqlglot import exp
 from escalations.criteria.conditions import Condition, Leaf
 from escalations.criteria.dialects import compile_query
 from escalations.criteria.evaluate import Engine
-from escalations.criteria.sql import SQL_TYPES, quote
+from escalations.criteria.sql import SQL_TYPES
+from escalations.criteria.sqltext import quote
 from escalations.criteria.ticket import Ticket
 from escalations.model.framework import Framework
 from escalations.tickets.exports import connect, iter_tickets, load_tickets

@@ -15,31 +15,22 @@ on DuckDB.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
-from escalations.criteria.calendars import open_intervals_of_day, open_time_of
+from escalations.criteria.calendars import open_time_of
 from escalations.criteria.conditions import Condition, Leaf
+from escalations.criteria.spans import (
+    DAY,
+    Span,
+    calendar_spans,
+    day_range,
+    day_values,
+    open_day_values,
+)
+from escalations.criteria.sqltext import literal, quote, timestamp
 from escalations.criteria.ticket import created_field
 from escalations.model.framework import Calendar, Duration, Field, Framework, Trigger
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(float(value))
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def timestamp(moment: datetime) -> str:
-    return f"CAST({literal(moment.isoformat())} AS TIMESTAMPTZ)"
 
 
 def _like(prefix: str, suffix: str, text: str) -> str:
@@ -162,15 +153,15 @@ class Compiler:
         `tickets`, when given, is the query that stands for the relation `tickets`; `keep`
         names columns of it that the result carries along."""
         moment = timestamp(as_of)
-        days = _day_range(spans)
+        days = day_range(spans)
         ctes = [] if tickets is None else [f"tickets AS ({tickets})"]
         ctes.append(
             "spans_by_day(calendar, day, span_start, next_start, cum, cum_end) AS "
-            f"({_day_values(spans, days)})"
+            f"({day_values(spans, days)})"
         )
         ctes.append(
             "spans_by_open_day(calendar, day, span_start, cum, cum_end) AS "
-            f"({_open_day_values(spans)})"
+            f"({open_day_values(spans)})"
         )
         selects = ", ".join(
             f"{self.enrollment(t, moment)} AS {quote('e_' + t.id)}" for t in self.triggers
@@ -279,13 +270,9 @@ class Compiler:
         the open seconds before each (cum) and up to its end (cum_end)."""
         rows: list[Span] = []
         for calendar_id in sorted(self.business_calendars()):
-            rows.extend(_calendar_spans(self.calendars[calendar_id], start, end))
+            rows.extend(calendar_spans(self.calendars[calendar_id], start, end))
         return rows
 
-
-Span = tuple[str, datetime, datetime, float, float]
-"""A calendar's open interval: calendar id, start, start of the next interval (the end of
-time for the last), open seconds before it (cum) and up to its end (cum_end)."""
 
 SQL_TYPES = {
     "string": "VARCHAR",
@@ -296,95 +283,6 @@ SQL_TYPES = {
     "owner": "VARCHAR",
 }
 """The column type of each field type in the `tickets` relation."""
-
-_BEGINNING_OF_TIME = datetime(1970, 1, 1, tzinfo=UTC)
-_END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
-
-
-def _calendar_spans(calendar: Calendar, start: date, end: date) -> Iterator[Span]:
-    intervals = [
-        span
-        for offset in range((end - start).days + 1)
-        for span in open_intervals_of_day(calendar, start + timedelta(days=offset))
-    ]
-    if intervals:
-        # A closed stretch from the beginning of time, so that a wait starting before the
-        # first open interval starts counting at its opening.
-        yield calendar.id, _BEGINNING_OF_TIME, intervals[0][0], 0.0, 0.0
-    cum = 0.0
-    for i, (begin, finish) in enumerate(intervals):
-        following = intervals[i + 1][0] if i + 1 < len(intervals) else _END_OF_TIME
-        length = (finish - begin).total_seconds()
-        yield calendar.id, begin, following, cum, cum + length
-        cum += length
-
-
-def _values(rows: list[Span]) -> str:
-    if not rows:
-        return (
-            "SELECT CAST(NULL AS VARCHAR), CAST(NULL AS TIMESTAMPTZ), CAST(NULL AS TIMESTAMPTZ), "
-            "0.0, 0.0 WHERE FALSE"
-        )
-    body = ",\n  ".join(
-        f"({literal(c)}, {timestamp(s)}, {timestamp(n)}, {a!r}, {b!r})" for c, s, n, a, b in rows
-    )
-    return f"VALUES\n  {body}"
-
-
-DAY = 86400.0
-"""Seconds in the buckets of the spans' lookup keys (a UTC day, a day of open time)."""
-
-
-def _day_of(moment: datetime) -> int:
-    return math.floor(moment.timestamp() / DAY)
-
-
-def _day_range(spans: list[Span]) -> tuple[int, int]:
-    """The first and last UTC day of the spans' boundaries (the ends of time left out)."""
-    days = [
-        _day_of(moment)
-        for _, start, following, _, _ in spans
-        for moment in (start, following)
-        if moment not in (_BEGINNING_OF_TIME, _END_OF_TIME)
-    ]
-    return (min(days), max(days)) if days else (0, 0)
-
-
-def _day_values(spans: list[Span], days: tuple[int, int]) -> str:
-    """Each span once for every UTC day it touches, clamped to `days` as the lookup is."""
-    first, last = days
-    rows: list[str] = []
-    for calendar, start, following, cum, cum_end in spans:
-        since = min(max(_day_of(start), first), last)
-        until = min(max(_day_of(following), first), last)
-        rows.extend(
-            f"({literal(calendar)}, {day}, {timestamp(start)}, {timestamp(following)}, "
-            f"{cum!r}, {cum_end!r})"
-            for day in range(since, until + 1)
-        )
-    if not rows:
-        return (
-            "SELECT CAST(NULL AS VARCHAR), CAST(0 AS BIGINT), CAST(NULL AS TIMESTAMPTZ), "
-            "CAST(NULL AS TIMESTAMPTZ), 0.0, 0.0 WHERE FALSE"
-        )
-    return "VALUES\n  " + ",\n  ".join(rows)
-
-
-def _open_day_values(spans: list[Span]) -> str:
-    """Each span with open time once for every day of open time (`DAY` seconds from the
-    first opening) that its open seconds (cum, cum_end] touch."""
-    rows = [
-        f"({literal(calendar)}, {day}, {timestamp(start)}, {cum!r}, {cum_end!r})"
-        for calendar, start, _, cum, cum_end in spans
-        if cum_end > cum
-        for day in range(math.floor(cum / DAY), math.floor(cum_end / DAY) + 1)
-    ]
-    if not rows:
-        return (
-            "SELECT CAST(NULL AS VARCHAR), CAST(0 AS BIGINT), CAST(NULL AS TIMESTAMPTZ), "
-            "0.0, 0.0 WHERE FALSE"
-        )
-    return "VALUES\n  " + ",\n  ".join(rows)
 
 
 def _any(tests: Iterator[str]) -> str:

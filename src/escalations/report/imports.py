@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from escalations.criteria.sql import literal, quote
+from escalations.criteria.sqltext import literal, quote
 from escalations.errors import EscalationsError
 from escalations.model.framework import Framework
 from escalations.report.ingest import person_team, unknown_notes

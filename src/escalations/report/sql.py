@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlglot import exp
 
 from escalations.criteria.dialects import transpile_query
-from escalations.criteria.sql import literal, quote, timestamp
+from escalations.criteria.sqltext import literal, quote, timestamp
 from escalations.model.framework import Framework
 from escalations.report.model import AGES, DIMENSIONS
 from escalations.report.sql_timings import MEASURES, STATISTICS, timing_steps

@@ -12,17 +12,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from escalations.criteria.calendars import open_time_of
-from escalations.criteria.sql import (
+from escalations.criteria.spans import (
     DAY,
     Span,
-    _calendar_spans,
-    _day_range,
-    _day_values,
-    _open_day_values,
-    literal,
-    quote,
-    timestamp,
+    calendar_spans,
+    day_range,
+    day_values,
+    open_day_values,
 )
+from escalations.criteria.sqltext import literal, quote, timestamp
 from escalations.model.framework import Duration, Framework
 from escalations.report.timings import target_of
 
@@ -47,16 +45,15 @@ def timing_steps(framework: Framework, start: date, end: date, as_of: datetime) 
     """The CTEs from `kept` to `timing`, with the spans of the calendars from `start` to `end`
     (local dates: a day either side of the instants they must place)."""
     spans = _spans(framework, start, end)
-    days = _day_range(spans)
+    days = day_range(spans)
     moment = timestamp(as_of)
     ends = " ".join(f"WHEN {literal(m)} THEN k.{quote(_end_column(m))}" for m in MEASURES)
     return [
         f"targets(tier, measure, clock, target_hours, calendar, due_calendar, amount, "
         f"tier_rank, measure_rank) AS ({_target_values(framework)})",
         "spans_by_day(calendar, day, span_start, next_start, cum, cum_end) AS "
-        f"({_day_values(spans, days)})",
-        "spans_by_open_day(calendar, day, span_start, cum, cum_end) AS "
-        f"({_open_day_values(spans)})",
+        f"({day_values(spans, days)})",
+        f"spans_by_open_day(calendar, day, span_start, cum, cum_end) AS ({open_day_values(spans)})",
         f"timed AS (SELECT t.tier, t.measure, t.clock, t.amount, t.calendar, t.due_calendar, "
         f"k.{quote('escalated_at')} AS start_at, CASE t.measure {ends} END AS end_at, "
         f"k.{quote('status')} AS status "
@@ -102,7 +99,7 @@ def _spans(framework: Framework, start: date, end: date) -> list[Span]:
             if target is not None and target.clock == "business":
                 used.add(target.calendar)
     calendars = {c.id: c for c in framework.calendars}
-    return [span for cid in sorted(used) for span in _calendar_spans(calendars[cid], start, end)]
+    return [span for cid in sorted(used) for span in calendar_spans(calendars[cid], start, end)]
 
 
 def _target_values(framework: Framework) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from escalations.criteria.sql import SQL_TYPES, literal, quote
+from escalations.criteria.sql import SQL_TYPES
+from escalations.criteria.sqltext import literal, quote
 from escalations.criteria.ticket import Ticket, created_field
 from escalations.errors import EscalationsError
 from escalations.model.framework import Field, Framework

@@ -10,7 +10,9 @@ from itertools import zip_longest
 import duckdb
 
 from escalations.criteria.calendars import MAX_DAYS, open_intervals_of_day
-from escalations.criteria.sql import Span, _calendar_spans, _values, literal, quote, wait_seconds
+from escalations.criteria.spans import Span, calendar_spans, span_values
+from escalations.criteria.sql import wait_seconds
+from escalations.criteria.sqltext import literal, quote
 from escalations.model.framework import Calendar, Duration, Framework
 
 EXAMPLES = 5
@@ -206,7 +208,7 @@ def _deadline_table(
     spans = f"{side}_spans"
     connection.execute(
         f"CREATE OR REPLACE TABLE {spans}(calendar, span_start, next_start, cum, cum_end) AS "
-        + _values(_level_spans(calendars, [w for _, _, w in waits], start, as_of))
+        + span_values(_level_spans(calendars, [w for _, _, w in waits], start, as_of))
     )
     rows = [
         f"({literal(trigger)}, {position}, {literal(wait.clock)}, {literal(wait.calendar)}, "
@@ -267,7 +269,7 @@ def _level_spans(
                 break
             end += timedelta(days=1)
             found += sum((b - a).total_seconds() for a, b in open_intervals_of_day(calendar, end))
-        rows.extend(_calendar_spans(calendar, start, end + timedelta(days=1)))
+        rows.extend(calendar_spans(calendar, start, end + timedelta(days=1)))
     return rows
 
 

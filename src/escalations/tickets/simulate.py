@@ -12,7 +12,8 @@ from typing import Any
 
 import duckdb
 
-from escalations.criteria.sql import Compiler, literal, quote
+from escalations.criteria.sql import Compiler
+from escalations.criteria.sqltext import literal, quote
 from escalations.errors import EscalationsError
 from escalations.model.framework import Framework
 from escalations.tickets.exports import (

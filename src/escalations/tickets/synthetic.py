@@ -28,7 +28,7 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
-from escalations.criteria.sql import literal
+from escalations.criteria.sqltext import literal
 from escalations.criteria.ticket import created_field
 from escalations.errors import EscalationsError
 from escalations.model.framework import Field, Framework
