@@ -50,11 +50,9 @@ from escalations.sandbox.hubspot.flows import Flows
 from escalations.sandbox.hubspot.limits import (
     ERRORS,
     FAULT_KINDS,
-    SEARCH_PER_SECOND,
     Fault,
-    Window,
+    Throttle,
     apply_lag,
-    rate_limited,
 )
 from escalations.sandbox.hubspot.owners import Owners
 from escalations.sandbox.hubspot.properties import Properties, object_type
@@ -100,7 +98,8 @@ class HubSpotEmulator(Emulator):
         self.rate_limit = rate_limit
         self.window = window
         self.requests: Counter[tuple[str, str]] = Counter()
-        self.refused: Counter[tuple[str, str]] = Counter()
+        self._throttle = Throttle(rate_limit, window, SEARCH, Companies.UNTHROTTLED)
+        self.refused = self._throttle.refused
         """The requests answered 429 by a rate limit, by (method, route template); what a
         client asked for is `requests - refused`, whatever the machine's timing cost it."""
         self.journal: list[tuple[str, str, dict[str, str], Any]] = []
@@ -123,8 +122,6 @@ class HubSpotEmulator(Emulator):
         with self._store.transaction():
             self._properties.seed()
             self._owners.pipeline()
-        self._windows: dict[str, Window] = {}
-        self._searches: dict[str, Window] = {}
         self._faults: list[Fault] = []
         self._lag = Lag()
         self._lock = threading.Lock()
@@ -283,7 +280,8 @@ class HubSpotEmulator(Emulator):
             category, message = ERRORS[401]
             raise ApiError(401, message, category)
         template = route[0] if route else ""
-        self._throttle(method, template, extra)
+        with self._lock:
+            self._throttle.take(method, template, extra)
         with self._lock:
             fault = take_fault(self._faults, method, template)
         if fault is not None and fault.answers_early:
@@ -311,26 +309,6 @@ class HubSpotEmulator(Emulator):
             if fault.kind == "reset":
                 raise Prepared(Response(result[0], result[1], dict(extra), reset=True))
         return result
-
-    def _throttle(self, method: str, template: str, extra: dict[str, str]) -> None:
-        with self._lock:
-            if template == SEARCH:
-                bucket = self._searches.setdefault(self.token, Window(SEARCH_PER_SECOND, 1.0))
-                if bucket.take() is None:
-                    self.refused[(method, template)] += 1
-                    raise rate_limited("SECONDLY", SEARCH_PER_SECOND, 1.0)
-                return
-            if self.rate_limit is None or template in Companies.UNTHROTTLED:
-                return
-            window = self._windows.setdefault(self.token, Window(self.rate_limit, self.window))
-            remaining = window.take()
-            if remaining is None:
-                self.refused[(method, template)] += 1
-        if remaining is None:
-            raise rate_limited("TEN_SECONDLY_ROLLING", self.rate_limit, self.window)
-        extra["X-HubSpot-RateLimit-Max"] = str(self.rate_limit)
-        extra["X-HubSpot-RateLimit-Remaining"] = str(remaining)
-        extra["X-HubSpot-RateLimit-Interval-Milliseconds"] = str(int(self.window * 1000))
 
     def _dispatch(
         self,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -140,3 +141,36 @@ def apply_lag(lag: Lag, method: str, template: str, result: tuple[int, Any]) -> 
         kept, dropped = lag.listed(payload["results"])
         payload = {**payload, "results": kept, "total": payload["total"] - dropped}
     return status, payload
+
+
+class Throttle:
+    """The portal's rate limits: searches at `SEARCH_PER_SECOND` (policy SECONDLY), other
+    requests but `exempt` routes at `rate_limit` per `window` seconds, rolling (policy
+    TEN_SECONDLY_ROLLING; None: unlimited); `refused` counts what they answered 429."""
+
+    def __init__(
+        self, rate_limit: int | None, window: float, search: str, exempt: Collection[str]
+    ) -> None:
+        self.rate_limit, self.window = rate_limit, window
+        self.search, self.exempt = search, exempt
+        self.refused: Counter[tuple[str, str]] = Counter()
+        self._searches = Window(SEARCH_PER_SECOND, 1.0)
+        self._rolling = Window(rate_limit or 0, window)
+
+    def take(self, method: str, template: str, extra: dict[str, str]) -> None:
+        """Count one request against its limit, or raise its 429; the rolling window's
+        headers go into `extra`. The caller holds the emulator's lock."""
+        if template == self.search:
+            if self._searches.take() is None:
+                self.refused[(method, template)] += 1
+                raise rate_limited("SECONDLY", SEARCH_PER_SECOND, 1.0)
+            return
+        if self.rate_limit is None or template in self.exempt:
+            return
+        remaining = self._rolling.take()
+        if remaining is None:
+            self.refused[(method, template)] += 1
+            raise rate_limited("TEN_SECONDLY_ROLLING", self.rate_limit, self.window)
+        extra["X-HubSpot-RateLimit-Max"] = str(self.rate_limit)
+        extra["X-HubSpot-RateLimit-Remaining"] = str(remaining)
+        extra["X-HubSpot-RateLimit-Interval-Milliseconds"] = str(int(self.window * 1000))
