@@ -45,7 +45,7 @@ ASSOCIATION = Schema(
         need("types", "array", items=ASSOCIATION_SPEC),
     ),
 )
-CREATE = Schema(
+CREATE = Schema(  # any CRM object's batch create: the tickets' is checked against it too
     "BatchInputSimplePublicObjectBatchInputForCreate",
     (
         need(

@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from escalations.sandbox.hubspot.check import Schema, check, fail, may, need
+from escalations.sandbox.hubspot.check import Schema, check, fail, may
 from escalations.sandbox.hubspot.companies import Companies
-from escalations.sandbox.hubspot.contract_companies import ASSOCIATION
+from escalations.sandbox.hubspot.contract_companies import ASSOCIATION, MAX_BATCH
+from escalations.sandbox.hubspot.contract_companies import CREATE as BATCH_CREATE
 from escalations.sandbox.hubspot.contract_crm import MAX_RESULTS, check_search
 from escalations.sandbox.hubspot.owners import Owners
 from escalations.sandbox.hubspot.properties import Properties
@@ -38,25 +39,6 @@ DEFAULT_PROPERTIES = (
 )
 SEARCH_DEFAULTS = ("createdate", "hs_lastmodifieddate", "hs_object_id")
 SETTABLE_READ_ONLY = ("createdate",)
-MAX_BATCH = 100
-"""Inputs per batch request (HubSpot's CRM batch limit; the spec gives no maximum)."""
-BATCH_CREATE = Schema(
-    "BatchInputSimplePublicObjectBatchInputForCreate",
-    (
-        need(
-            "inputs",
-            "array",
-            items=Schema(
-                "SimplePublicObjectBatchInputForCreate",
-                (
-                    need("associations", "array", items=ASSOCIATION),
-                    may("objectWriteTraceId", "string"),
-                    need("properties", "object"),
-                ),
-            ),
-        ),
-    ),
-)
 
 
 class Tickets:
